@@ -1,0 +1,173 @@
+/**
+ * End-user accounts: creation, passwords (argon2id), disabling, and the claims each scope releases
+ * (OpenID Connect Core §5.4).
+ */
+import { randomUUID } from 'node:crypto';
+import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
+import type { Clock } from '../oauth/clock.js';
+import { Conflict, InvalidRequest, NotFound } from '../oauth/errors.js';
+import { randomToken } from '../oauth/random.js';
+import type { User, UserStore } from './user.store.js';
+
+export interface AccountDeps {
+  users: UserStore;
+  clock: Clock;
+  /** How many argon2id verifications may run at once (each holds 19 MiB). */
+  hashConcurrency?: number;
+}
+
+export interface NewUser {
+  email: string;
+  password?: string | undefined;
+  givenName?: string | undefined;
+  familyName?: string | undefined;
+  emailVerified?: boolean | undefined;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+const MIN_PASSWORD = 8;
+
+export class AccountService {
+  private readonly deps: AccountDeps;
+  /**
+   * Verified against when the email is unknown, so both failures cost one argon2id verification. Made on first
+   * need: hashing holds 19 MiB, which a process that never sees a login should not pay for at startup.
+   */
+  private dummyHash: Promise<string> | undefined;
+  /** argon2id holds 19 MiB per verification: a bound on concurrent ones bounds memory under a login flood. */
+  private readonly hashing: Semaphore;
+
+  constructor(deps: AccountDeps) {
+    this.deps = deps;
+    this.hashing = new Semaphore(deps.hashConcurrency ?? 1);
+  }
+
+  async create(input: NewUser): Promise<User> {
+    const email = input.email.trim().toLowerCase();
+    if (!EMAIL.test(email) || email.length > 254) throw new InvalidRequest('email: must be an email address');
+    if (input.password !== undefined) this.checkPassword(input.password);
+    if (await this.deps.users.findByEmail(email)) throw new Conflict(`a user with email ${email} already exists`);
+    const now = this.deps.clock.now();
+    const name = [input.givenName, input.familyName].filter(Boolean).join(' ') || null;
+    const user: User = {
+      id: randomUUID(),
+      email,
+      emailVerified: input.emailVerified ?? false,
+      givenName: input.givenName ?? null,
+      familyName: input.familyName ?? null,
+      name,
+      passwordHash: input.password === undefined ? null : await argon2Hash(input.password),
+      disabledAt: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.deps.users.insert(user);
+    await this.deps.users.insertIdentity({ id: randomUUID(), userId: user.id, provider: 'system', subject: user.id, createdAt: now });
+    return user;
+  }
+
+  async get(id: string): Promise<User> {
+    const user = await this.deps.users.findById(id);
+    if (!user) throw new NotFound(`user ${id} not found`);
+    return user;
+  }
+
+  async find(id: string): Promise<User | undefined> {
+    return this.deps.users.findById(id);
+  }
+
+  async findByEmailOrId(ref: string): Promise<User> {
+    const user = ref.includes('@') ? await this.deps.users.findByEmail(ref) : await this.deps.users.findById(ref);
+    if (!user) throw new NotFound(`user ${ref} not found`);
+    return user;
+  }
+
+  async list(limit = 100, offset = 0): Promise<User[]> {
+    return this.deps.users.list(limit, offset);
+  }
+
+  async setPassword(id: string, password: string): Promise<void> {
+    this.checkPassword(password);
+    await this.get(id);
+    await this.deps.users.update(id, { passwordHash: await argon2Hash(password), updatedAt: this.deps.clock.now() });
+  }
+
+  async setDisabled(id: string, disabled: boolean): Promise<User> {
+    await this.get(id);
+    const now = this.deps.clock.now();
+    await this.deps.users.update(id, { disabledAt: disabled ? now : null, updatedAt: now });
+    return this.get(id);
+  }
+
+  /**
+   * Email + password login. Unknown email, wrong password and disabled account all return undefined after
+   * exactly one argon2id verification, so neither the answer nor its timing tells them apart.
+   */
+  async verifyPassword(email: string, password: string): Promise<User | undefined> {
+    const user = EMAIL.test(email.trim()) ? await this.deps.users.findByEmail(email.trim()) : undefined;
+    // Awaited on every path, so the one-time cost of making it cannot tell the first unknown email apart.
+    const dummy = await (this.dummyHash ??= argon2Hash(randomToken()));
+    const hash = user?.passwordHash ?? dummy;
+    const ok = await this.hashing.run(() => argon2Verify(hash, password).catch(() => false));
+    if (!ok || !user || !user.passwordHash || user.disabledAt !== null) return undefined;
+    return user;
+  }
+
+  private checkPassword(password: string): void {
+    if (password.length < MIN_PASSWORD) throw new InvalidRequest(`password: must be at least ${MIN_PASSWORD} characters`);
+    if (password.length > 1024) throw new InvalidRequest('password: must be at most 1024 characters');
+  }
+}
+
+/** OpenID Connect Core §5.4: the claims each scope releases. */
+export function claimsFor(user: User, scopes: readonly string[]): Record<string, unknown> {
+  const claims: Record<string, unknown> = { sub: user.id };
+  if (scopes.includes('profile')) {
+    if (user.name) claims['name'] = user.name;
+    if (user.givenName) claims['given_name'] = user.givenName;
+    if (user.familyName) claims['family_name'] = user.familyName;
+    claims['updated_at'] = user.updatedAt;
+  }
+  if (scopes.includes('email')) {
+    claims['email'] = user.email;
+    claims['email_verified'] = user.emailVerified;
+  }
+  return claims;
+}
+
+/** Never a password hash: the admin view of a user. */
+export const userView = (u: User) => ({
+  id: u.id,
+  email: u.email,
+  email_verified: u.emailVerified,
+  given_name: u.givenName,
+  family_name: u.familyName,
+  name: u.name,
+  disabled: u.disabledAt !== null,
+  created_at: u.createdAt,
+  updated_at: u.updatedAt,
+});
+
+/** A tiny counting semaphore: queued work runs in arrival order. */
+class Semaphore {
+  private active = 0;
+  private readonly queue: Array<() => void> = [];
+  private readonly limit: number;
+
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    // A finishing task hands its slot straight to the next waiter, so the limit holds exactly.
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.queue.push(resolve));
+    else this.active++;
+    try {
+      return await task();
+    } finally {
+      const next = this.queue.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+}

@@ -1,0 +1,35 @@
+export interface User {
+  id: string;
+  email: string;
+  emailVerified: boolean;
+  givenName: string | null;
+  familyName: string | null;
+  name: string | null;
+  /** argon2id PHC string; null for accounts that only log in upstream. */
+  passwordHash: string | null;
+  disabledAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface UserIdentity {
+  id: string;
+  userId: string;
+  /** `system` for local accounts, else an upstream provider id (google, github, …). */
+  provider: string;
+  subject: string;
+  createdAt: number;
+}
+
+/** End-user accounts and their links to identity providers. */
+export interface UserStore {
+  findById(id: string): Promise<User | undefined>;
+  /** Case-insensitive: emails are stored lower-cased. */
+  findByEmail(email: string): Promise<User | undefined>;
+  insert(user: User): Promise<void>;
+  update(id: string, changes: Partial<Omit<User, 'id' | 'createdAt'>>): Promise<boolean>;
+  list(limit: number, offset: number): Promise<User[]>;
+  count(): Promise<number>;
+  findIdentity(provider: string, subject: string): Promise<UserIdentity | undefined>;
+  insertIdentity(identity: UserIdentity): Promise<void>;
+}

@@ -1,0 +1,43 @@
+/** A grant: what one authorization (or one client_credentials client) was given; tokens hang off it. */
+export interface Grant {
+  id: string;
+  clientId: string;
+  userId: string | null;
+  scope: string;
+  createdAt: number;
+  expiresAt: number;
+  revokedAt: number | null;
+}
+
+export interface AuthorizationCode {
+  codeHash: string;
+  grantId: string;
+  clientId: string;
+  userId: string;
+  redirectUri: string;
+  scope: string;
+  resource: string | null;
+  nonce: string | null;
+  codeChallenge: string | null;
+  codeChallengeMethod: string | null;
+  authTime: number;
+  sid: string | null;
+  amr: string | null;
+  /** JSON list of claim names the client asked for in the ID token (`claims` parameter). */
+  claims: string | null;
+  createdAt: number;
+  expiresAt: number;
+  consumedAt: number | null;
+}
+
+export type ConsumeResult = { code: AuthorizationCode } | { replayedGrantId: string } | undefined;
+
+export interface CodeStore {
+  /** Creates the grant and its code together. */
+  issue(grant: Grant, code: AuthorizationCode): Promise<void>;
+  /**
+   * Marks the code consumed atomically (`UPDATE … WHERE consumed_at IS NULL RETURNING *`): exactly one caller
+   * gets the code; a later caller learns the grant it belonged to (a replay); an unknown code gives undefined.
+   */
+  consume(codeHash: string, now: number): Promise<ConsumeResult>;
+}

@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import { clientMetadataView } from '../../clients/client-metadata.js';
+import { parseDuration } from '../../oauth/duration.js';
+import { parse, print, UsageError, withContainer, type Command } from '../args.js';
+
+const OPTIONS = {
+  name: { type: 'string' },
+  'redirect-uri': { type: 'string', multiple: true },
+  'post-logout-redirect-uri': { type: 'string', multiple: true },
+  origin: { type: 'string', multiple: true },
+  grant: { type: 'string', multiple: true },
+  scope: { type: 'string' },
+  resource: { type: 'string', multiple: true },
+  auth: { type: 'string' },
+  public: { type: 'boolean' },
+  'no-pkce': { type: 'boolean' },
+  'skip-consent': { type: 'boolean' },
+  'client-id': { type: 'string' },
+  secret: { type: 'string' },
+  'jwks-uri': { type: 'string' },
+  jwks: { type: 'string' },
+  metadata: { type: 'string' },
+  grace: { type: 'string' },
+} as const;
+
+/** Builds RFC 7591 metadata from flags; `--metadata file.json` supplies a base document. */
+function metadataFrom(values: ReturnType<typeof parse<typeof OPTIONS>>['values']): Record<string, unknown> {
+  const m: Record<string, unknown> = values.metadata ? JSON.parse(readFileSync(values.metadata, 'utf8')) : {};
+  if (values.name) m['client_name'] = values.name;
+  if (values['redirect-uri']) m['redirect_uris'] = values['redirect-uri'];
+  if (values['post-logout-redirect-uri']) m['post_logout_redirect_uris'] = values['post-logout-redirect-uri'];
+  if (values.origin) m['allowed_origins'] = values.origin;
+  if (values.grant) m['grant_types'] = values.grant;
+  if (values.scope) m['scope'] = values.scope;
+  if (values.resource) m['resources'] = values.resource;
+  if (values.public) m['token_endpoint_auth_method'] = 'none';
+  if (values.auth) m['token_endpoint_auth_method'] = values.auth;
+  if (values['no-pkce']) m['pkce_required'] = false;
+  if (values['skip-consent']) m['skip_consent'] = true;
+  if (values['client-id']) m['client_id'] = values['client-id'];
+  if (values.secret) m['client_secret'] = values.secret;
+  if (values['jwks-uri']) m['jwks_uri'] = values['jwks-uri'];
+  if (values.jwks) m['jwks'] = JSON.parse(readFileSync(values.jwks, 'utf8'));
+  if (m['grant_types'] && !values.grant) return m;
+  if (!m['grant_types'] && !m['redirect_uris']) m['grant_types'] = ['client_credentials'];
+  return m;
+}
+
+export const clientsCommand: Command = async (argv) => {
+  const { values, positionals } = parse(argv, OPTIONS);
+  const [sub, id] = positionals;
+  const needId = () => {
+    if (!id) throw new UsageError(`usage: gatehouse clients ${sub} <client_id>`);
+    return id;
+  };
+  return withContainer(values.config, async (c) => {
+    switch (sub) {
+      case 'create': {
+        const created = await c.clients.create(metadataFrom(values), { registrar: 'operator' });
+        const out = { ...clientMetadataView(created.client), ...(created.clientSecret ? { client_secret: created.clientSecret } : {}) };
+        print(values.json, out, () =>
+          [`client_id: ${created.client.clientId}`, ...(created.clientSecret ? [`client_secret (shown once): ${created.clientSecret}`] : [])].join('\n'),
+        );
+        return 0;
+      }
+      case 'list': {
+        const all = (await c.clients.list()).map(clientMetadataView);
+        print(values.json, all, () =>
+          all.map((x) => `${String(x['client_id']).padEnd(38)} ${String(x['token_endpoint_auth_method']).padEnd(20)} ${String(x['client_name'])}`).join('\n'),
+        );
+        return 0;
+      }
+      case 'show': {
+        const view = clientMetadataView(await c.clients.get(needId()));
+        print(true, view, () => '');
+        return 0;
+      }
+      case 'update': {
+        const current = clientMetadataView(await c.clients.get(needId()));
+        const base = Object.fromEntries(
+          Object.entries(current).filter(([k]) => !['client_id', 'client_id_issued_at', 'client_type', 'is_default'].includes(k)),
+        );
+        const updated = await c.clients.update(needId(), { ...base, ...metadataFrom({ ...values, grant: values.grant ?? (current['grant_types'] as string[]) }) }, 'operator');
+        print(values.json, clientMetadataView(updated), () => `updated ${updated.clientId}`);
+        return 0;
+      }
+      case 'rotate-secret': {
+        const grace = parseDuration(values.grace ?? '0');
+        if (grace === undefined) throw new UsageError('--grace must be a duration like 0, 3600, 30m or 24h');
+        const r = await c.clients.rotateSecret(needId(), grace, values.secret);
+        print(values.json, { client_id: id, client_secret: r.clientSecret, previous_secret_valid_until: r.previousValidUntil }, () =>
+          `client_secret (shown once): ${r.clientSecret}\nprevious secrets valid until ${new Date(r.previousValidUntil * 1000).toISOString()}`,
+        );
+        return 0;
+      }
+      case 'delete':
+        await c.clients.delete(needId());
+        print(values.json, { deleted: id }, () => `deleted ${id}`);
+        return 0;
+      default:
+        throw new UsageError('usage: gatehouse clients create|list|show|update|rotate-secret|delete');
+    }
+  });
+};

@@ -1,0 +1,62 @@
+import { createContainer } from '../../app.js';
+import { buildApp } from '../../app.js';
+import { isSqliteUrl, loadConfig } from '../../config/load.js';
+import { isMigrated, migrateUp } from '../../storage/migrator.js';
+import { parse, type Command } from '../args.js';
+import { runSeed } from './migrate.js';
+
+/** Runs the server until SIGTERM/SIGINT, then drains in-flight requests and closes the pool. */
+export const serveCommand: Command = async (argv) => {
+  const { values } = parse(argv, { port: { type: 'string' }, host: { type: 'string' } });
+  const overrides: Record<string, unknown> = {};
+  if (values.port !== undefined) overrides['server'] = { port: Number(values.port) };
+  if (values.host !== undefined) overrides['server'] = { ...(overrides['server'] as object), host: values.host };
+  const config = loadConfig({ path: values.config, overrides });
+  const container = await createContainer(config);
+  try {
+    // Zero-config quick start: a new SQLite database is migrated and seeded on first start.
+    if (isSqliteUrl(config.database.url) && !(await isMigrated(container.db))) {
+      for (const s of await migrateUp(container.db)) process.stdout.write(`migrate: ${s}\n`);
+      await runSeed(container);
+    }
+    const app = await buildApp(container);
+    for (const w of container.warnings) app.log.warn(w);
+    container.keystore.start((err) => app.log.error({ err }, 'key refresh failed'));
+    // Janitor: expired codes, tokens, sessions and grants are deleted every ten minutes (any node may do it).
+    const janitor = setInterval(() => {
+      container.purgeExpired().then(
+        (n) => n > 0 && app.log.info({ purged: n }, 'expired rows deleted'),
+        (err: unknown) => app.log.error({ err }, 'purge failed'),
+      );
+    }, 600_000);
+    janitor.unref();
+    await app.listen({ host: config.server.host, port: config.server.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.server.port;
+    const demo = config.seeder.demoClient;
+    process.stdout.write(
+      [
+        `Gatehouse is listening on http://${config.server.host}:${port}`,
+        `issuer: ${config.server.issuer}`,
+        `discovery: ${config.server.issuer}/.well-known/openid-configuration`,
+        `admin login: ${config.seeder.superadmin.email.toLowerCase()}${config.seeder.superadmin.password ? '' : ' (password printed at first start)'}`,
+        ...(demo.enabled ? [`demo client: ${demo.clientId}${demo.clientSecret ? '' : ' (secret printed at first start)'}`] : []),
+        `READY ${JSON.stringify({ port, pid: process.pid })}`,
+        '',
+      ].join('\n'),
+    );
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string) => {
+        app.log.info({ signal }, 'shutting down');
+        resolve();
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
+    clearInterval(janitor);
+    await app.close();
+    return 0;
+  } finally {
+    await container.close();
+  }
+};

@@ -1,0 +1,61 @@
+import { randomToken } from '../../oauth/random.js';
+import { userView } from '../../accounts/account.service.js';
+import { parse, print, UsageError, withContainer, type Command } from '../args.js';
+
+/** `gatehouse users create|list|disable|enable|set-password`. A password not given is generated and shown once. */
+export const usersCommand: Command = async (argv) => {
+  const { values, positionals } = parse(argv, {
+    email: { type: 'string' },
+    password: { type: 'string' },
+    'given-name': { type: 'string' },
+    'family-name': { type: 'string' },
+    verified: { type: 'boolean' },
+  });
+  const [sub, ref] = positionals;
+  const needRef = () => {
+    if (!ref) throw new UsageError(`usage: gatehouse users ${sub} <user id or email>`);
+    return ref;
+  };
+  return withContainer(values.config, async (c) => {
+    switch (sub) {
+      case 'create': {
+        if (!values.email) throw new UsageError('usage: gatehouse users create --email EMAIL [--password P] [--given-name G] [--family-name F]');
+        const password = values.password ?? randomToken(18);
+        const user = await c.accounts.create({
+          email: values.email,
+          password,
+          givenName: values['given-name'],
+          familyName: values['family-name'],
+          emailVerified: values.verified ?? false,
+        });
+        print(values.json, { ...userView(user), ...(values.password ? {} : { password }) }, () =>
+          [`created ${user.id} ${user.email}`, ...(values.password ? [] : [`password (shown once): ${password}`])].join('\n'),
+        );
+        return 0;
+      }
+      case 'list': {
+        const users = (await c.accounts.list(10_000, 0)).map(userView);
+        print(values.json, users, () => users.map((u) => `${u.id}  ${u.email}${u.disabled ? '  (disabled)' : ''}`).join('\n') || 'no users');
+        return 0;
+      }
+      case 'disable':
+      case 'enable': {
+        const user = await c.accounts.findByEmailOrId(needRef());
+        const updated = await c.accounts.setDisabled(user.id, sub === 'disable');
+        print(values.json, userView(updated), () => `${sub}d ${updated.email}`);
+        return 0;
+      }
+      case 'set-password': {
+        const user = await c.accounts.findByEmailOrId(needRef());
+        const password = values.password ?? randomToken(18);
+        await c.accounts.setPassword(user.id, password);
+        print(values.json, { id: user.id, ...(values.password ? {} : { password }) }, () =>
+          values.password ? `password set for ${user.email}` : `new password for ${user.email} (shown once): ${password}`,
+        );
+        return 0;
+      }
+      default:
+        throw new UsageError('usage: gatehouse users create|list|disable|enable|set-password');
+    }
+  });
+};

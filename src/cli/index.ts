@@ -1,0 +1,70 @@
+/**
+ * `gatehouse <command> [--config PATH]`. Every command loads the config the same way; a config, key or
+ * database problem prints one line and exits non-zero before anything listens.
+ */
+import { ConfigError } from '../config/load.js';
+import { KeyError } from '../keys/key-material.js';
+import { OAuthError } from '../oauth/errors.js';
+import { DatabaseUnavailable } from '../storage/db.js';
+import { serveCommand } from './commands/serve.js';
+import { migrateCommand, seedCommand } from './commands/migrate.js';
+import { keysCommand } from './commands/keys.js';
+import { clientsCommand } from './commands/clients.js';
+import { registrationTokensCommand } from './commands/registration-tokens.js';
+import { usersCommand } from './commands/users.js';
+import { UsageError, type Command } from './args.js';
+
+const COMMANDS: Record<string, Command> = {
+  serve: serveCommand,
+  migrate: migrateCommand,
+  seed: seedCommand,
+  keys: keysCommand,
+  clients: clientsCommand,
+  'registration-tokens': registrationTokensCommand,
+  users: usersCommand,
+};
+
+const USAGE = `usage: gatehouse <command> [options] [--config PATH]
+
+commands:
+  serve                                 run the server (migrates and seeds a new SQLite database first)
+  migrate [down] [--skip-seed]          apply (or revert the last) migration, then seed
+  seed                                  create the superadmin, default and demo clients, providers
+  keys generate|list|rotate|import|export-public
+  clients create|list|show|update|rotate-secret|delete
+  registration-tokens create [--uses N] [--expires 1h]
+
+options:
+  --config PATH   config file (default: $GATEHOUSE_CONFIG or ./config.yaml)
+  --json          machine-readable output where supported`;
+
+export async function run(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`gatehouse: unknown command ${name}\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    return await command(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`gatehouse ${name}: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof ConfigError || err instanceof DatabaseUnavailable || err instanceof KeyError) {
+      process.stderr.write(`gatehouse: ${err.message}\n`);
+      return 1;
+    }
+    if (err instanceof OAuthError) {
+      process.stderr.write(`gatehouse ${name}: ${err.error}: ${err.description}\n`);
+      return 1;
+    }
+    process.stderr.write(`gatehouse ${name}: ${(err as Error).message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * Client authentication at the token, introspection and revocation endpoints (RFC 6749 §2.3, RFC 7523 §2.2,
+ * OpenID Connect Core §9). A client may use only its registered method; two methods at once is invalid_request.
+ */
+import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload } from 'jose';
+import type { Clock } from '../oauth/clock.js';
+import { InvalidClient, InvalidRequest } from '../oauth/errors.js';
+import { sha256 } from '../oauth/hash.js';
+import { ASYMMETRIC_ASSERTION_ALGS, HMAC_ASSERTION_ALGS, type AuthMethod, type Client } from './client.js';
+import type { ClientService } from './client.service.js';
+import type { ClientStore } from './client.store.js';
+import type { SecretHasher } from './client-secret.js';
+
+export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+const MAX_ASSERTION_LIFETIME = 3600;
+const CLOCK_SKEW = 30;
+
+export interface ClientCredentials {
+  /** The Authorization header, if any. */
+  authorization: string | undefined;
+  /** Form parameters (already checked for duplicates). */
+  params: Record<string, string>;
+}
+
+interface AssertionReplayGuard {
+  useAssertionJti(jtiHash: string, expiresAt: number, now: number): Promise<boolean>;
+}
+
+export interface ClientAuthDeps {
+  clients: ClientService;
+  store: ClientStore;
+  tokens: AssertionReplayGuard;
+  hasher: SecretHasher;
+  clock: Clock;
+  issuer: string;
+}
+
+interface Presented {
+  /** `jwt` = a client assertion; whether HMAC or signature is settled by the registered method. */
+  method: Exclude<AuthMethod, 'client_secret_jwt' | 'private_key_jwt'> | 'jwt';
+  clientId: string;
+  secret?: string;
+  assertion?: string;
+}
+
+function formDecode(value: string): string {
+  // RFC 6749 §2.3.1: id and secret are application/x-www-form-urlencoded before Basic encoding.
+  return decodeURIComponent(value.replace(/\+/g, ' '));
+}
+
+export class ClientAuthenticator {
+  private readonly remoteSets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
+
+  private readonly deps: ClientAuthDeps;
+
+  constructor(deps: ClientAuthDeps) {
+    this.deps = deps;
+  }
+
+  /** Returns the authenticated client or throws invalid_client (401) / invalid_request. */
+  async authenticate(req: ClientCredentials, endpointUrl: string): Promise<Client> {
+    const presented = this.presented(req);
+    const usedBasic = presented.method === 'client_secret_basic';
+    const fail = (detail: string): never => {
+      throw InvalidClient.challenge(usedBasic, detail);
+    };
+    const client = await this.deps.clients.find(presented.clientId);
+    if (!client) return fail('unknown client');
+    const registered = client.tokenEndpointAuthMethod;
+    const jwtMethod = registered === 'client_secret_jwt' || registered === 'private_key_jwt';
+    if (presented.method === 'jwt' ? !jwtMethod : presented.method !== registered) {
+      return fail(`client is registered for ${registered}`);
+    }
+    switch (registered) {
+      case 'none':
+        return client;
+      case 'client_secret_basic':
+      case 'client_secret_post': {
+        const now = this.deps.clock.now();
+        const check = async () => this.deps.hasher.verify(await this.deps.store.secrets(client.clientId, now), presented.secret ?? '', now);
+        if (await check()) return client;
+        // The cached secrets may predate a rotation made by another process: ask the database once more.
+        this.deps.store.forget?.(client.clientId);
+        return (await check()) ? client : fail('wrong client secret');
+      }
+      case 'client_secret_jwt':
+      case 'private_key_jwt':
+        await this.verifyAssertion(client, presented.assertion ?? '', endpointUrl).catch((err: unknown) =>
+          fail(`client assertion rejected: ${(err as Error).message}`),
+        );
+        return client;
+    }
+  }
+
+  /** Works out which single method the request uses. */
+  private presented(req: ClientCredentials): Presented {
+    const p = req.params;
+    const basic = req.authorization?.match(/^Basic\s+(.+)$/i)?.[1];
+    const found: Presented[] = [];
+    if (basic !== undefined) {
+      const decoded = Buffer.from(basic, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      if (colon < 0) throw InvalidClient.challenge(true, 'malformed Basic credentials');
+      try {
+        found.push({ method: 'client_secret_basic', clientId: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) });
+      } catch {
+        throw InvalidClient.challenge(true, 'malformed Basic credentials');
+      }
+    }
+    if (p['client_secret'] !== undefined) {
+      found.push({ method: 'client_secret_post', clientId: p['client_id'] ?? '', secret: p['client_secret'] });
+    }
+    if (p['client_assertion'] !== undefined || p['client_assertion_type'] !== undefined) {
+      if (p['client_assertion_type'] !== JWT_BEARER_ASSERTION) throw new InvalidRequest('client_assertion_type is not supported');
+      let sub: JWTPayload['sub'];
+      try {
+        sub = decodeJwt(p['client_assertion'] ?? '').sub;
+      } catch {
+        throw InvalidClient.challenge(false, 'malformed client assertion');
+      }
+      found.push({ method: 'jwt', clientId: sub ?? '', assertion: p['client_assertion'] ?? '' });
+    }
+    if (found.length > 1) throw new InvalidRequest('more than one client authentication method was used');
+    const one = found[0];
+    if (!one) {
+      if (!p['client_id']) throw InvalidClient.challenge(false, 'no client authentication');
+      return { method: 'none', clientId: p['client_id'] };
+    }
+    // RFC 6749 §3.2.1 / RFC 7523 §3: a client_id parameter, when sent, must name the authenticated client.
+    if (p['client_id'] !== undefined && p['client_id'] !== one.clientId) {
+      throw InvalidClient.challenge(one.method === 'client_secret_basic', 'client_id does not match the credentials');
+    }
+    if (!one.clientId) throw InvalidClient.challenge(false, 'no client_id');
+    return one;
+  }
+
+  private async verifyAssertion(client: Client, assertion: string, endpointUrl: string): Promise<void> {
+    const issuer = this.deps.issuer;
+    const audience = [...new Set([issuer, `${issuer}/oauth/token`, endpointUrl])];
+    const common = { issuer: client.clientId, subject: client.clientId, audience, clockTolerance: CLOCK_SKEW, requiredClaims: ['exp', 'jti'] };
+    let payload: JWTPayload;
+    if (client.tokenEndpointAuthMethod === 'client_secret_jwt') {
+      const secret = this.deps.clients.openSecret(client);
+      if (!secret) throw new Error('client has no secret');
+      const algorithms = client.tokenEndpointAuthSigningAlg ? [client.tokenEndpointAuthSigningAlg] : [...HMAC_ASSERTION_ALGS];
+      ({ payload } = await jwtVerify(assertion, new TextEncoder().encode(secret), { ...common, algorithms }));
+    } else {
+      const algorithms = client.tokenEndpointAuthSigningAlg ? [client.tokenEndpointAuthSigningAlg] : [...ASYMMETRIC_ASSERTION_ALGS];
+      ({ payload } = await jwtVerify(assertion, this.keySet(client), { ...common, algorithms }));
+    }
+    const now = this.deps.clock.now();
+    const exp = payload.exp as number;
+    if (exp - now > MAX_ASSERTION_LIFETIME + CLOCK_SKEW) throw new Error('assertion lifetime exceeds one hour');
+    // RFC 7523 §3 item 7: the jti may be used only once within its lifetime.
+    const fresh = await this.deps.tokens.useAssertionJti(sha256(`${client.clientId}\n${payload.jti}`), exp + CLOCK_SKEW, now);
+    if (!fresh) throw new Error('assertion jti was already used');
+  }
+
+  private keySet(client: Client) {
+    if (client.jwks) return createLocalJWKSet(client.jwks);
+    const uri = client.jwksUri;
+    if (!uri) throw new Error('client has no keys');
+    let set = this.remoteSets.get(uri);
+    if (!set) {
+      set = createRemoteJWKSet(new URL(uri), { cacheMaxAge: 10 * 60_000, cooldownDuration: 30_000, timeoutDuration: 5000 });
+      this.remoteSets.set(uri, set);
+    }
+    return set;
+  }
+}

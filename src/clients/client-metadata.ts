@@ -1,0 +1,251 @@
+/**
+ * The one place client metadata rules live (RFC 7591 §2), shared by the CLI, the admin API and dynamic
+ * registration. Input uses RFC 7591 names; output is the domain Client's fields.
+ */
+import { InvalidClientMetadata, InvalidRedirectUri } from '../oauth/errors.js';
+import { redirectUriProblem, isLoopback } from '../oauth/redirect-uri.js';
+import { isScopeToken } from '../oauth/scope.js';
+import { ASSERTION_ALGS, AUTH_METHODS, GRANT_TYPES, type AuthMethod, type Client, type GrantType } from './client.js';
+
+export type ClientMetadataInput = Record<string, unknown>;
+
+/** Who is registering: operators (CLI, admin API) may set fields self-registered clients may not. */
+export type Registrar = 'operator' | 'dynamic';
+
+export interface MetadataContext {
+  registrar: Registrar;
+  /** Signing algs the server can verify client assertions with / sign ID tokens with. */
+  idTokenAlgs: readonly string[];
+  /** Scopes only an operator may grant (e.g. `admin`). */
+  operatorScopes: readonly string[];
+  /** Resource indicators configured on the server. */
+  resources: readonly string[];
+}
+
+export type ClientFields = Omit<
+  Client,
+  'clientId' | 'projectId' | 'secretEnc' | 'isDefault' | 'registrationAccessTokenHash' | 'createdAt' | 'updatedAt'
+>;
+
+const DESCRIPTIVE = ['client_uri', 'logo_uri', 'tos_uri', 'policy_uri', 'contacts', 'software_id', 'software_version'];
+const KNOWN = new Set([
+  ...DESCRIPTIVE,
+  'client_name',
+  'redirect_uris',
+  'post_logout_redirect_uris',
+  'allowed_origins',
+  'token_endpoint_auth_method',
+  'token_endpoint_auth_signing_alg',
+  'grant_types',
+  'response_types',
+  'scope',
+  'resources',
+  'jwks',
+  'jwks_uri',
+  'pkce_required',
+  'skip_consent',
+  'id_token_signed_response_alg',
+  'access_token_ttl',
+  'refresh_token_ttl',
+  'id_token_ttl',
+  // handled by the service, not here
+  'client_id',
+  'client_secret',
+]);
+
+/** Server-assigned fields a client echoes back on RFC 7592 update; ignored on input. */
+const READ_ONLY = new Set([
+  'client_id_issued_at',
+  'client_secret_expires_at',
+  'registration_client_uri',
+  'registration_access_token',
+  'client_type',
+  'is_default',
+]);
+
+const fail = (field: string, reason: string): never => {
+  throw new InvalidClientMetadata(`${field}: ${reason}`);
+};
+
+function stringList(input: ClientMetadataInput, field: string, fallback: string[]): string[] {
+  const v = input[field];
+  if (v === undefined) return fallback;
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || x === '')) fail(field, 'must be an array of strings');
+  return [...new Set(v as string[])];
+}
+
+function optionalString(input: ClientMetadataInput, field: string): string | null {
+  const v = input[field];
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'string' || v === '') fail(field, 'must be a non-empty string');
+  return v as string;
+}
+
+function optionalBool(input: ClientMetadataInput, field: string, fallback: boolean): boolean {
+  const v = input[field];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'boolean') fail(field, 'must be true or false');
+  return v as boolean;
+}
+
+function optionalTtl(input: ClientMetadataInput, field: string): number | null {
+  const v = input[field];
+  if (v === undefined || v === null) return null;
+  if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > 31_536_000) fail(field, 'must be seconds between 1 and 31536000');
+  return v as number;
+}
+
+function httpsUri(field: string, value: string, allowLoopbackHttp: boolean): string {
+  if (!URL.canParse(value)) fail(field, 'must be an absolute URI');
+  const url = new URL(value);
+  if (url.protocol === 'https:' || (allowLoopbackHttp && url.protocol === 'http:' && isLoopback(url))) return value;
+  return fail(field, 'must use https');
+}
+
+/** Validates RFC 7591 metadata and returns the client fields, or throws invalid_client_metadata / invalid_redirect_uri. */
+export function validateClientMetadata(input: ClientMetadataInput, ctx: MetadataContext): ClientFields {
+  for (const key of Object.keys(input)) {
+    if (!KNOWN.has(key) && !READ_ONLY.has(key)) fail(key, 'is not a supported client metadata field');
+  }
+  const operator = ctx.registrar === 'operator';
+
+  const authMethod = (optionalString(input, 'token_endpoint_auth_method') ?? 'client_secret_basic') as AuthMethod;
+  if (!AUTH_METHODS.includes(authMethod)) fail('token_endpoint_auth_method', `must be one of ${AUTH_METHODS.join(', ')}`);
+  const clientType = authMethod === 'none' ? 'public' : 'confidential';
+
+  const grantTypes = stringList(input, 'grant_types', ['authorization_code']) as GrantType[];
+  for (const g of grantTypes) {
+    if (!GRANT_TYPES.includes(g)) fail('grant_types', `unsupported grant type ${g}`);
+  }
+  if (grantTypes.length === 0) fail('grant_types', 'must not be empty');
+  const usesCode = grantTypes.includes('authorization_code');
+  const responseTypes = stringList(input, 'response_types', usesCode ? ['code'] : []);
+  for (const r of responseTypes) if (r !== 'code') fail('response_types', `unsupported response type ${r}`);
+  // RFC 7591 §2.1: grant_types and response_types must be consistent.
+  if (usesCode !== responseTypes.includes('code')) fail('response_types', 'code requires the authorization_code grant type and vice versa');
+  if (grantTypes.includes('refresh_token') && !usesCode) fail('grant_types', 'refresh_token requires authorization_code');
+  if (clientType === 'public' && grantTypes.includes('client_credentials')) {
+    fail('grant_types', 'client_credentials requires a confidential client (token_endpoint_auth_method other than none)');
+  }
+
+  const redirectUris = stringList(input, 'redirect_uris', []);
+  if (usesCode && redirectUris.length === 0) throw new InvalidRedirectUri('redirect_uris: required for the authorization_code grant');
+  for (const uri of redirectUris) {
+    const problem = redirectUriProblem(uri);
+    if (problem) throw new InvalidRedirectUri(`redirect_uris: ${uri} ${problem}`);
+  }
+  const postLogout = stringList(input, 'post_logout_redirect_uris', []);
+  for (const uri of postLogout) {
+    const problem = redirectUriProblem(uri);
+    if (problem) throw new InvalidRedirectUri(`post_logout_redirect_uris: ${uri} ${problem}`);
+  }
+
+  const origins = stringList(input, 'allowed_origins', []);
+  for (const o of origins) {
+    if (!URL.canParse(o) || new URL(o).origin !== o) fail('allowed_origins', `${o} is not an origin (scheme://host[:port])`);
+  }
+
+  const scopeText = optionalString(input, 'scope');
+  const scopes = scopeText ? [...new Set(scopeText.split(' '))] : usesCode ? ['openid', 'profile', 'email'] : [];
+  for (const s of scopes) {
+    if (!isScopeToken(s)) fail('scope', 'is malformed');
+    if (!operator && ctx.operatorScopes.includes(s)) fail('scope', `${s} can only be granted by an operator`);
+  }
+
+  const resources = stringList(input, 'resources', []);
+  for (const r of resources) if (!ctx.resources.includes(r)) fail('resources', `${r} is not a resource configured on this server`);
+
+  const jwksUri = optionalString(input, 'jwks_uri');
+  if (jwksUri) httpsUri('jwks_uri', jwksUri, operator);
+  const jwks = input['jwks'];
+  if (jwks !== undefined && jwks !== null) {
+    if (typeof jwks !== 'object' || !Array.isArray((jwks as { keys?: unknown }).keys)) fail('jwks', 'must be a JWK Set');
+    for (const k of (jwks as { keys: Array<Record<string, unknown>> }).keys) {
+      if (['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'].some((m) => m in k)) fail('jwks', 'must contain public keys only');
+    }
+  }
+  if (jwksUri && jwks) fail('jwks', 'jwks and jwks_uri are mutually exclusive');
+  if (authMethod === 'private_key_jwt' && !jwksUri && !jwks) fail('jwks', 'private_key_jwt requires jwks or jwks_uri');
+
+  const signingAlg = optionalString(input, 'token_endpoint_auth_signing_alg');
+  if (signingAlg) {
+    if (!ASSERTION_ALGS.includes(signingAlg)) fail('token_endpoint_auth_signing_alg', 'unsupported algorithm');
+    if (authMethod === 'private_key_jwt' && signingAlg.startsWith('HS')) fail('token_endpoint_auth_signing_alg', 'private_key_jwt needs an asymmetric algorithm');
+    if (authMethod === 'client_secret_jwt' && !signingAlg.startsWith('HS')) fail('token_endpoint_auth_signing_alg', 'client_secret_jwt needs an HMAC algorithm');
+  }
+  const idAlg = optionalString(input, 'id_token_signed_response_alg');
+  if (idAlg && !ctx.idTokenAlgs.includes(idAlg)) fail('id_token_signed_response_alg', `must be one of ${ctx.idTokenAlgs.join(', ')}`);
+
+  // OAuth 2.1: PKCE is always required of public clients; confidential legacy clients may opt out.
+  const pkceRequired = optionalBool(input, 'pkce_required', true);
+  if (!pkceRequired && clientType === 'public') fail('pkce_required', 'public clients must use PKCE');
+  const skipConsent = optionalBool(input, 'skip_consent', false);
+  if (skipConsent && !operator) fail('skip_consent', 'only an operator can mark a client first-party');
+
+  const name = optionalString(input, 'client_name') ?? 'Unnamed client';
+  if (name.length > 200) fail('client_name', 'must be at most 200 characters');
+  const metadata: Record<string, unknown> = {};
+  for (const key of DESCRIPTIVE) {
+    if (input[key] === undefined) continue;
+    if (key === 'contacts') metadata[key] = stringList(input, key, []);
+    else if (key.endsWith('_uri')) metadata[key] = httpsUri(key, optionalString(input, key) as string, true);
+    else metadata[key] = optionalString(input, key);
+  }
+
+  return {
+    name,
+    clientType,
+    tokenEndpointAuthMethod: authMethod,
+    tokenEndpointAuthSigningAlg: signingAlg,
+    redirectUris,
+    postLogoutRedirectUris: postLogout,
+    allowedOrigins: origins,
+    grantTypes,
+    responseTypes,
+    scopes,
+    resources,
+    pkceRequired: clientType === 'public' ? true : pkceRequired,
+    skipConsent,
+    jwks: (jwks as Client['jwks']) ?? null,
+    jwksUri,
+    idTokenSignedResponseAlg: idAlg,
+    accessTokenTtl: optionalTtl(input, 'access_token_ttl'),
+    refreshTokenTtl: optionalTtl(input, 'refresh_token_ttl'),
+    idTokenTtl: optionalTtl(input, 'id_token_ttl'),
+    metadata,
+  };
+}
+
+/** RFC 7591 §3.2.1 view of a client (never a secret or a hash). */
+export function clientMetadataView(c: Client): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    client_id: c.clientId,
+    client_id_issued_at: c.createdAt,
+    client_name: c.name,
+    client_type: c.clientType,
+    redirect_uris: c.redirectUris,
+    post_logout_redirect_uris: c.postLogoutRedirectUris,
+    allowed_origins: c.allowedOrigins,
+    token_endpoint_auth_method: c.tokenEndpointAuthMethod,
+    grant_types: c.grantTypes,
+    response_types: c.responseTypes,
+    scope: c.scopes.join(' '),
+    resources: c.resources,
+    pkce_required: c.pkceRequired,
+    skip_consent: c.skipConsent,
+    is_default: c.isDefault,
+    ...c.metadata,
+  };
+  if (c.tokenEndpointAuthSigningAlg) out['token_endpoint_auth_signing_alg'] = c.tokenEndpointAuthSigningAlg;
+  if (c.jwks) out['jwks'] = c.jwks;
+  if (c.jwksUri) out['jwks_uri'] = c.jwksUri;
+  if (c.idTokenSignedResponseAlg) out['id_token_signed_response_alg'] = c.idTokenSignedResponseAlg;
+  for (const [k, v] of [
+    ['access_token_ttl', c.accessTokenTtl],
+    ['refresh_token_ttl', c.refreshTokenTtl],
+    ['id_token_ttl', c.idTokenTtl],
+  ] as const) {
+    if (v !== null) out[k] = v;
+  }
+  return out;
+}

@@ -1,0 +1,55 @@
+/**
+ * Client secret hashing, designed to be safe at rest and fast at the token endpoint (docs/SECURITY.md):
+ * - server-generated secrets carry 256 bits of entropy, so a keyed SHA-256 (HMAC under a pepper derived from
+ *   the encryption key) cannot be brute-forced and costs about a microsecond;
+ * - operator-supplied secrets may be guessable, so they get argon2id, and a successful verification is cached
+ *   briefly, keyed by the secret row and an HMAC of the presented value. The cache is consulted only for secret
+ *   rows the database still returns as valid, so it never outlives a rotation or a deletion.
+ */
+import { hkdfSync } from 'node:crypto';
+import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
+import { digestsEqual, hmacSha256 } from '../oauth/hash.js';
+import { randomToken } from '../oauth/random.js';
+import type { ClientSecret, SecretKind } from './client.js';
+
+const CACHE_SECONDS = 300;
+const CACHE_MAX = 10_000;
+
+export class SecretHasher {
+  private readonly pepper: Buffer;
+  private readonly verified = new Map<string, number>();
+
+  constructor(encryptionKey: Buffer) {
+    this.pepper = Buffer.from(hkdfSync('sha256', encryptionKey, Buffer.alloc(0), 'gatehouse client-secret pepper', 32));
+  }
+
+  /** A new server-generated secret: 256 bits, base64url (URL-safe, so HTTP Basic needs no escaping). */
+  generate(): string {
+    return randomToken(32);
+  }
+
+  async hash(secret: string, kind: SecretKind): Promise<string> {
+    return kind === 'hmac-sha256' ? hmacSha256(this.pepper, secret) : argon2Hash(secret);
+  }
+
+  /** True when `presented` matches one of the valid `secrets`. */
+  async verify(secrets: readonly ClientSecret[], presented: string, now: number): Promise<boolean> {
+    const presentedMac = hmacSha256(this.pepper, presented);
+    let ok = false;
+    // Check every HMAC secret (no early exit) so timing does not reveal which one matched.
+    for (const s of secrets) if (s.kind === 'hmac-sha256' && digestsEqual(s.hash, presentedMac)) ok = true;
+    if (ok) return true;
+    for (const s of secrets) {
+      if (s.kind !== 'argon2id') continue;
+      const key = `${s.id}:${s.hash}:${presentedMac}`;
+      const until = this.verified.get(key);
+      if (until !== undefined && until > now) return true;
+      if (await argon2Verify(s.hash, presented).catch(() => false)) {
+        if (this.verified.size >= CACHE_MAX) this.verified.clear();
+        this.verified.set(key, now + CACHE_SECONDS);
+        return true;
+      }
+    }
+    return false;
+  }
+}

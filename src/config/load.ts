@@ -1,0 +1,202 @@
+/**
+ * Reads, substitutes, validates and freezes the configuration. Every failure is a ConfigError whose message
+ * names the key path and the reason, never the value (values may be secrets).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Value } from '@sinclair/typebox/value';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { parseDuration } from '../oauth/duration.js';
+import { ConfigSchema, type Config, type RawConfig } from './schema.js';
+import { loadOrCreateDevSecrets } from './dev-secrets.js';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface LoadOptions {
+  /** Explicit path (`--config`); otherwise GATEHOUSE_CONFIG, then ./config.yaml. */
+  path?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  /** Values applied on top of the file (tests use it for ports and database URLs). */
+  overrides?: Record<string, unknown>;
+}
+
+export function resolveConfigPath(path: string | undefined, env: NodeJS.ProcessEnv): { path: string; explicit: boolean } {
+  const chosen = path ?? env['GATEHOUSE_CONFIG'];
+  return chosen ? { path: resolve(chosen), explicit: true } : { path: resolve('config.yaml'), explicit: false };
+}
+
+export function loadConfig(options: LoadOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const { path, explicit } = resolveConfigPath(options.path, env);
+  let doc: unknown = {};
+  if (existsSync(path)) {
+    doc = parseFile(path);
+  } else if (explicit) {
+    throw new ConfigError(`${path}: config file not found`);
+  }
+  const substituted = substitute(doc ?? {}, env, '');
+  const merged = deepMerge(substituted, options.overrides ?? {});
+  return normalise(validate(merged), path);
+}
+
+function parseFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${path}: cannot read config file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    return parseYaml(text);
+  } catch (err) {
+    const where = err instanceof YAMLParseError && err.linePos ? ` at line ${err.linePos[0].line}` : '';
+    throw new ConfigError(`${path}: malformed YAML${where}`);
+  }
+}
+
+const VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/** `${VAR}` and `${VAR:-default}` in every string scalar. An unset variable without default is an error. */
+function substitute(node: unknown, env: NodeJS.ProcessEnv, path: string): unknown {
+  if (typeof node === 'string') {
+    return node.replace(VAR, (_m, name: string, fallback: string | undefined) => {
+      const value = env[name];
+      if (value !== undefined && value !== '') return value;
+      if (fallback !== undefined) return fallback;
+      throw new ConfigError(`${path || '(root)'}: environment variable ${name} is not set`);
+    });
+  }
+  if (Array.isArray(node)) return node.map((item, i) => substitute(item, env, `${path}[${i}]`));
+  if (node && typeof node === 'object') {
+    return Object.fromEntries(
+      Object.entries(node).map(([k, v]) => [k, substitute(v, env, path ? `${path}.${k}` : k)]),
+    );
+  }
+  return node;
+}
+
+function deepMerge(base: unknown, extra: Record<string, unknown>): unknown {
+  if (!base || typeof base !== 'object' || Array.isArray(base)) return extra;
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(extra)) {
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) ? deepMerge(out[k], v as Record<string, unknown>) : v;
+  }
+  return out;
+}
+
+function validate(doc: unknown): RawConfig {
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new ConfigError('(root): the config must be a mapping');
+  }
+  const withDefaults = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, structuredClone(doc)));
+  const first = Value.Errors(ConfigSchema, withDefaults).First();
+  if (first) {
+    const key = first.path.replace(/^\//, '').replaceAll('/', '.') || '(root)';
+    throw new ConfigError(`${key}: ${first.message.toLowerCase()}`);
+  }
+  return withDefaults as RawConfig;
+}
+
+function duration(value: string | number, key: string, max?: number): number {
+  const seconds = parseDuration(value);
+  if (seconds === undefined) throw new ConfigError(`${key}: must be a duration like 60, 60s, 15m, 24h or 30d`);
+  if (max !== undefined && seconds > max) throw new ConfigError(`${key}: must be at most ${max} seconds`);
+  return seconds;
+}
+
+function issuerUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('server.issuer: must be an absolute URL');
+  }
+  // OpenID Discovery §3 / RFC 8414 §2: https, no query or fragment (http only for local development).
+  const local = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && local)) {
+    throw new ConfigError('server.issuer: must use https (http is allowed only for localhost)');
+  }
+  if (url.search || url.hash || value.includes('#')) throw new ConfigError('server.issuer: must not have a query or fragment');
+  return value.replace(/\/$/, '');
+}
+
+export function isSqliteUrl(url: string): boolean {
+  return url.startsWith('sqlite:');
+}
+
+function databaseUrl(value: string): string {
+  if (isSqliteUrl(value) || /^postgres(ql)?:\/\//.test(value)) return value;
+  throw new ConfigError('database.url: unknown scheme (use sqlite:<path> or postgres://…)');
+}
+
+function normalise(raw: RawConfig, source: string): Config {
+  const dbUrl = databaseUrl(raw.database.url);
+  let sessionSecret = raw.auth.sessionSecret;
+  let encryptionKey = raw.security.encryptionKey;
+  let devSecrets = false;
+  if ((!sessionSecret || !encryptionKey) && isSqliteUrl(dbUrl)) {
+    // Zero-config quick start only: a local SQLite database gets generated secrets kept beside it.
+    const generated = loadOrCreateDevSecrets(dbUrl);
+    sessionSecret ||= generated.sessionSecret;
+    encryptionKey ||= generated.encryptionKey;
+    devSecrets = true;
+  }
+  if (!sessionSecret) throw new ConfigError('auth.sessionSecret: is required');
+  if (sessionSecret.length < 32) throw new ConfigError('auth.sessionSecret: must be at least 32 characters');
+  if (!encryptionKey) throw new ConfigError('security.encryptionKey: is required');
+  const key = Buffer.from(encryptionKey, 'base64');
+  if (key.length !== 32 || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(encryptionKey)) {
+    throw new ConfigError('security.encryptionKey: must be base64 of 32 bytes');
+  }
+  const issuer = issuerUrl(raw.server.issuer);
+  for (const [i, r] of raw.auth.resources.entries()) {
+    if (!URL.canParse(r) || r.includes('#')) throw new ConfigError(`auth.resources[${i}]: must be an absolute URI without fragment`);
+  }
+  const config: Config = {
+    server: { ...raw.server, issuer },
+    database: { url: dbUrl, poolSize: raw.database.poolSize, schema: raw.database.schema },
+    auth: {
+      sessionSecret,
+      codeExpiry: duration(raw.auth.codeExpiry, 'auth.codeExpiry', 600),
+      accessTokenExpiry: duration(raw.auth.accessTokenExpiry, 'auth.accessTokenExpiry'),
+      idTokenExpiry: duration(raw.auth.idTokenExpiry, 'auth.idTokenExpiry'),
+      refreshTokenExpiry: duration(raw.auth.refreshTokenExpiry, 'auth.refreshTokenExpiry'),
+      sessionLifetime: duration(raw.auth.sessionLifetime, 'auth.sessionLifetime'),
+      sessionIdleTimeout: duration(raw.auth.sessionIdleTimeout, 'auth.sessionIdleTimeout'),
+      interactionExpiry: duration(raw.auth.interactionExpiry, 'auth.interactionExpiry'),
+      passwordHashConcurrency: raw.auth.passwordHashConcurrency,
+      loginRateLimit: {
+        perAccount: raw.auth.loginRateLimit.perAccount,
+        perIp: raw.auth.loginRateLimit.perIp,
+        window: duration(raw.auth.loginRateLimit.window, 'auth.loginRateLimit.window'),
+      },
+      defaultAudience: raw.auth.defaultAudience || issuer,
+      resources: raw.auth.resources,
+    },
+    security: {
+      encryptionKey: key,
+      jwtPrivateKeyPath: raw.security.jwtPrivateKeyPath || undefined,
+      jwtPublicKeyPath: raw.security.jwtPublicKeyPath || undefined,
+      jwksKid: raw.security.jwksKid || undefined,
+      accessTokenAlg: raw.security.accessTokenAlg,
+      idTokenAlg: raw.security.idTokenAlg,
+      rsaModulusLength: raw.security.rsaModulusLength,
+      keyRefreshInterval: duration(raw.security.keyRefreshInterval, 'security.keyRefreshInterval'),
+    },
+    registration: raw.registration,
+    seeder: raw.seeder,
+    source,
+    devSecrets,
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Buffer.isBuffer(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,180 @@
+/**
+ * The configuration schema: its types, defaults and documentation in one place (config.yaml mirrors it).
+ * Durations accept seconds (`3600`) or `s`/`m`/`h`/`d` strings (`1h`); load.ts normalises them to seconds.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+
+const Duration = Type.Union([Type.Integer({ minimum: 0 }), Type.String()]);
+const Alg = Type.Union([Type.Literal('RS256'), Type.Literal('PS256'), Type.Literal('ES256'), Type.Literal('EdDSA')]);
+
+export const ConfigSchema = Type.Object(
+  {
+    server: Type.Object(
+      {
+        host: Type.String({ default: '127.0.0.1', description: 'interface to listen on' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 9000 }),
+        issuer: Type.String({ default: 'http://localhost:9000', description: 'public base URL; exact `iss` value' }),
+        trustProxy: Type.Union([Type.Boolean(), Type.String(), Type.Integer()], {
+          default: false,
+          description: 'Fastify trustProxy: false, true, a hop count or a list of addresses',
+        }),
+        logLevel: Type.String({ default: 'info' }),
+        bodyLimit: Type.Integer({ minimum: 1024, default: 65536, description: 'max request body in bytes' }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    database: Type.Object(
+      {
+        url: Type.String({ default: 'sqlite:./data/gatehouse.db' }),
+        poolSize: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+        schema: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_]*$', description: 'PostgreSQL schema' })),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    auth: Type.Object(
+      {
+        sessionSecret: Type.String({ default: '', description: 'signs browser cookies; at least 32 characters' }),
+        codeExpiry: Type.Union([Duration], { default: 60 }),
+        accessTokenExpiry: Type.Union([Duration], { default: 3600 }),
+        idTokenExpiry: Type.Union([Duration], { default: 3600 }),
+        refreshTokenExpiry: Type.Union([Duration], { default: '30d' }),
+        sessionLifetime: Type.Union([Duration], { default: '14d', description: 'absolute lifetime of a browser session' }),
+        sessionIdleTimeout: Type.Union([Duration], { default: '1d', description: 'a session unused this long ends' }),
+        interactionExpiry: Type.Union([Duration], { default: '10m', description: 'time to finish login and consent' }),
+        passwordHashConcurrency: Type.Integer({
+          minimum: 1,
+          maximum: 64,
+          default: 1,
+          description: 'argon2id verifications run at once per process (each holds 19 MiB); raise on many-core hosts',
+        }),
+        loginRateLimit: Type.Object(
+          {
+            perAccount: Type.Integer({ minimum: 1, default: 5, description: 'failed logins per account per window' }),
+            perIp: Type.Integer({ minimum: 1, default: 20, description: 'failed logins per client IP per window' }),
+            window: Type.Union([Duration], { default: '15m' }),
+          },
+          { default: {}, additionalProperties: false },
+        ),
+        defaultAudience: Type.Optional(Type.String({ description: 'aud of access tokens without `resource`' })),
+        resources: Type.Array(Type.String(), {
+          default: [],
+          description: 'RFC 8707 resource indicators clients may request (absolute URIs)',
+        }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    security: Type.Object(
+      {
+        encryptionKey: Type.String({ default: '', description: 'base64 of 32 bytes; AES-256-GCM key for secrets' }),
+        jwtPrivateKeyPath: Type.Optional(Type.String()),
+        jwtPublicKeyPath: Type.Optional(Type.String()),
+        jwksKid: Type.Optional(Type.String()),
+        accessTokenAlg: Type.Union([Alg], { default: 'RS256' }),
+        idTokenAlg: Type.Union([Alg], { default: 'RS256' }),
+        rsaModulusLength: Type.Integer({ default: 2048, minimum: 2048 }),
+        keyRefreshInterval: Type.Union([Duration], { default: 30, description: 'how often keys are re-read' }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    registration: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true }),
+        open: Type.Boolean({ default: false, description: 'allow registration without an initial access token' }),
+        initialAccessTokens: Type.Array(Type.String(), { default: [] }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    seeder: Type.Object(
+      {
+        superadmin: Type.Object(
+          {
+            email: Type.String({ default: 'admin@example.com' }),
+            firstName: Type.String({ default: 'Admin' }),
+            lastName: Type.String({ default: 'User' }),
+            password: Type.Optional(Type.String()),
+          },
+          { default: {}, additionalProperties: false },
+        ),
+        defaultOAuthClient: Type.Object(
+          {
+            name: Type.String({ default: 'Gatehouse Dashboard' }),
+            clientId: Type.String({ default: '00000000-0000-4000-8000-000000000001' }),
+            redirectUris: Type.Array(Type.String(), { default: ['http://localhost:9000/dashboard/callback'] }),
+            pkceRequired: Type.Boolean({ default: true }),
+          },
+          { default: {}, additionalProperties: false },
+        ),
+        demoClient: Type.Object(
+          {
+            enabled: Type.Boolean({ default: true }),
+            name: Type.String({ default: 'Demo confidential client' }),
+            clientId: Type.String({ default: 'demo-client' }),
+            clientSecret: Type.Optional(Type.String()),
+            redirectUris: Type.Array(Type.String(), { default: ['http://localhost:8080/callback'] }),
+            scopes: Type.Array(Type.String(), { default: ['openid', 'profile', 'email', 'offline_access', 'api:read'] }),
+          },
+          { default: {}, additionalProperties: false },
+        ),
+        oauthProviders: Type.Record(
+          Type.String(),
+          Type.Object({
+            clientId: Type.String({ default: '' }),
+            clientSecret: Type.String({ default: '' }),
+            redirectUrl: Type.String({ default: '' }),
+            scopes: Type.Array(Type.String(), { default: [] }),
+            enabled: Type.Boolean({ default: false }),
+          }, { additionalProperties: false }),
+          { default: {}, additionalProperties: false },
+        ),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+  },
+  { default: {}, additionalProperties: false },
+);
+
+export type RawConfig = Static<typeof ConfigSchema>;
+export type SigningAlg = Static<typeof Alg>;
+
+/** The validated, normalised configuration every part of the server receives a slice of. */
+export interface Config {
+  readonly server: {
+    host: string;
+    port: number;
+    issuer: string;
+    trustProxy: boolean | string | number;
+    logLevel: string;
+    bodyLimit: number;
+  };
+  readonly database: { url: string; poolSize: number; schema?: string | undefined };
+  readonly auth: {
+    sessionSecret: string;
+    codeExpiry: number;
+    accessTokenExpiry: number;
+    idTokenExpiry: number;
+    refreshTokenExpiry: number;
+    sessionLifetime: number;
+    sessionIdleTimeout: number;
+    interactionExpiry: number;
+    passwordHashConcurrency: number;
+    loginRateLimit: { perAccount: number; perIp: number; window: number };
+    defaultAudience: string;
+    resources: string[];
+  };
+  readonly security: {
+    encryptionKey: Buffer;
+    jwtPrivateKeyPath?: string | undefined;
+    jwtPublicKeyPath?: string | undefined;
+    jwksKid?: string | undefined;
+    accessTokenAlg: SigningAlg;
+    idTokenAlg: SigningAlg;
+    rsaModulusLength: number;
+    keyRefreshInterval: number;
+  };
+  readonly registration: { enabled: boolean; open: boolean; initialAccessTokens: string[] };
+  readonly seeder: RawConfig['seeder'];
+  /** Where the config was read from, for messages. */
+  readonly source: string;
+  /** Secrets generated for a local development database (see dev-secrets.ts); printed warnings only. */
+  readonly devSecrets: boolean;
+}

@@ -1,0 +1,75 @@
+/**
+ * The browser context: cookies, security headers on every page, HTML errors, and the helpers that deliver an
+ * authorization response. Never registered for the API endpoints.
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { CookieSerializeOptions } from '@fastify/cookie';
+import { redirectLocation, type AuthorizationResponse } from '../../authorize/response-mode.js';
+import { errorPage, FORM_POST_SCRIPT, formPostPage } from '../../views/pages.view.js';
+
+export const SESSION_COOKIE = 'gh_session';
+export const interactionCookie = (id: string) => `gh_i_${id}`;
+
+const FORM_POST_HASH = `'sha256-${createHash('sha256').update(FORM_POST_SCRIPT).digest('base64')}'`;
+
+/** Secure everywhere except an http issuer on localhost (development). */
+export function cookieOptions(issuer: string, path: string, maxAge: number): CookieSerializeOptions {
+  return { path, maxAge, httpOnly: true, sameSite: 'lax', secure: issuer.startsWith('https:') };
+}
+
+/** Origins a page's forms may post to (or be redirected to after posting): ours and the client's. */
+function formAction(targets: string[]): string {
+  const sources = new Set(["'self'"]);
+  for (const t of targets) {
+    if (!URL.canParse(t)) continue;
+    const u = new URL(t);
+    sources.add(u.protocol === 'http:' || u.protocol === 'https:' ? u.origin : u.protocol);
+  }
+  return [...sources].join(' ');
+}
+
+export function pageHeaders(reply: FastifyReply, options: { formTargets?: string[]; script?: boolean } = {}): FastifyReply {
+  const csp = [
+    "default-src 'none'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    `form-action ${formAction(options.formTargets ?? [])}`,
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    ...(options.script ? [`script-src ${FORM_POST_HASH}`] : []),
+  ].join('; ');
+  return reply
+    .header('content-security-policy', csp)
+    .header('x-frame-options', 'DENY')
+    .header('x-content-type-options', 'nosniff')
+    .header('referrer-policy', 'no-referrer')
+    .header('cache-control', 'no-store')
+    .header('pragma', 'no-cache')
+    .type('text/html; charset=utf-8');
+}
+
+export function sendPage(reply: FastifyReply, status: number, body: string, formTargets: string[] = []): FastifyReply {
+  return pageHeaders(reply, { formTargets }).code(status).send(body);
+}
+
+export function sendErrorPage(reply: FastifyReply, status: number, title: string, message: string): FastifyReply {
+  return sendPage(reply, status, errorPage(title, message));
+}
+
+/** Delivers an authorization response to its (already verified) redirect URI. */
+export function sendAuthorizationResponse(reply: FastifyReply, r: AuthorizationResponse): FastifyReply {
+  if (r.responseMode === 'form_post') {
+    return pageHeaders(reply, { formTargets: [r.redirectUri], script: true }).code(200).send(formPostPage(r.redirectUri, r.params));
+  }
+  return reply.header('cache-control', 'no-store').redirect(redirectLocation(r), 303);
+}
+
+/** Refuses cross-site form posts (defence in depth beside the CSRF token). */
+export function isCrossSitePost(request: FastifyRequest): boolean {
+  const site = request.headers['sec-fetch-site'];
+  if (site === 'cross-site') return true;
+  const origin = request.headers.origin;
+  if (!origin || origin === 'null') return false;
+  return origin !== `${request.protocol}://${request.host}`;
+}

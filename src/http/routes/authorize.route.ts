@@ -1,0 +1,47 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Container } from '../../app.js';
+import { UnsafeRedirect } from '../../authorize/authorize-request.js';
+import type { InteractionView } from '../../authorize/authorize.service.js';
+import { singleValued } from '../../oauth/params.js';
+import { consentPage, loginPage } from '../../views/pages.view.js';
+import { scopeDescriptions } from '../../views/scopes.js';
+import { cookieOptions, interactionCookie, SESSION_COOKIE, sendAuthorizationResponse, sendErrorPage, sendPage } from '../plugins/browser.js';
+
+/** Renders the login or consent step of an interaction and binds it to this browser with its CSRF cookie. */
+export function renderInteraction(c: Container, reply: FastifyReply, view: InteractionView, status = 200, error?: string, email?: string) {
+  const action = `/oauth/interaction/${view.interactionId}/${view.step}`;
+  reply.setCookie(interactionCookie(view.interactionId), view.csrf, cookieOptions(c.config.server.issuer, `/oauth/interaction/${view.interactionId}`, c.config.auth.interactionExpiry));
+  const page =
+    view.step === 'login'
+      ? loginPage({ action, csrf: view.csrf, clientName: view.client.name, email: email ?? view.request.loginHint, error })
+      : consentPage({
+          action,
+          csrf: view.csrf,
+          clientName: view.client.name,
+          clientUri: view.client.metadata['client_uri'] as string | undefined,
+          userEmail: view.user?.email ?? '',
+          scopes: scopeDescriptions(view.request.scopes),
+        });
+  return sendPage(reply, status, page, [view.request.redirectUri]);
+}
+
+export async function currentSession(c: Container, request: FastifyRequest) {
+  const raw = request.cookies[SESSION_COOKIE];
+  const unsigned = raw ? request.unsignCookie(raw) : undefined;
+  return unsigned?.valid ? c.sessions.resolve(unsigned.value ?? undefined) : undefined;
+}
+
+/** RFC 6749 §3.1: the authorization endpoint accepts GET and POST (form). */
+export function authorizeRoutes(app: FastifyInstance, c: Container): void {
+  const handle = async (request: FastifyRequest, reply: FastifyReply, params: Record<string, string>) => {
+    try {
+      const outcome = await c.authorize.authorize(params, await currentSession(c, request));
+      return outcome.kind === 'respond' ? sendAuthorizationResponse(reply, outcome.response) : renderInteraction(c, reply, outcome.view);
+    } catch (err) {
+      if (err instanceof UnsafeRedirect) return sendErrorPage(reply, 400, 'Invalid request', err.message);
+      throw err;
+    }
+  };
+  app.get('/oauth/authorize', async (request, reply) => handle(request, reply, singleValued(request.query)));
+  app.post('/oauth/authorize', async (request, reply) => handle(request, reply, singleValued(request.body)));
+}

@@ -1,0 +1,22 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Container } from '../../app.js';
+import { InvalidRequest, InvalidToken } from '../../oauth/errors.js';
+import { bearerToken } from '../bearer.js';
+
+/** OpenID Connect Core §5.3 userinfo, with RFC 6750 bearer tokens (header, or form body on POST). */
+export function userinfoRoutes(app: FastifyInstance, c: Container): void {
+  const handle = async (request: FastifyRequest) => {
+    const header = bearerToken(request);
+    const body = request.method === 'POST' && request.body && typeof request.body === 'object' ? (request.body as Record<string, unknown>)['access_token'] : undefined;
+    if (header && body !== undefined) throw new InvalidRequest('send the access token once');
+    const token = header ?? (typeof body === 'string' ? body : undefined);
+    if (!token) {
+      const err = new InvalidToken('no access token');
+      err.headers['www-authenticate'] = 'Bearer';
+      throw err;
+    }
+    return c.userinfo.claims(token);
+  };
+  app.get('/oauth/userinfo', handle);
+  app.post('/oauth/userinfo', handle);
+}

@@ -1,0 +1,109 @@
+/**
+ * The Fastify shell. Plugin order: error handler, metrics, request ids; then the API context (form bodies,
+ * no-store, CORS) and the admin API. Routes are thin: parse, call one service, shape the reply.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { Container } from '../app.js';
+import { parseForm } from '../oauth/params.js';
+import { errorHandler } from './error-handler.js';
+import { registerMetrics } from './plugins/metrics.js';
+import { corsGate } from './plugins/cors.js';
+import { discoveryRoutes } from './routes/discovery.route.js';
+import { healthRoutes } from './routes/health.route.js';
+import { tokenRoutes } from './routes/token.route.js';
+import { registrationRoutes } from './routes/register.route.js';
+import { adminClientRoutes } from './routes/admin-clients.route.js';
+import { adminUserRoutes } from './routes/admin-users.route.js';
+import fastifyCookie from '@fastify/cookie';
+import { InteractionInvalid } from '../authorize/authorize.service.js';
+import { OAuthError } from '../oauth/errors.js';
+import { STYLESHEET, STYLESHEET_PATH } from '../views/layout.view.js';
+import { sendErrorPage } from './plugins/browser.js';
+import { authorizeRoutes } from './routes/authorize.route.js';
+import { interactionRoutes } from './routes/interaction.route.js';
+import { logoutRoutes } from './routes/logout.route.js';
+import { userinfoRoutes } from './routes/userinfo.route.js';
+
+const REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+];
+
+/** Fastify takes a hop count through a function; booleans and address lists pass through. */
+function trustProxy(value: boolean | string | number): boolean | string | ((addr: string, hop: number) => boolean) {
+  return typeof value === 'number' ? (_addr, hop) => hop < value : value;
+}
+
+export async function buildServer(c: Container): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: c.config.server.logLevel,
+      redact: { paths: REDACT, censor: '[redacted]' },
+    },
+    trustProxy: trustProxy(c.config.server.trustProxy),
+    bodyLimit: c.config.server.bodyLimit,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    requestIdHeader: false,
+    // Per-request access logs only at debug: they cost more than a token request on the hot path.
+    logController: new LogController({
+      disableRequestLogging: c.config.server.logLevel !== 'debug' && c.config.server.logLevel !== 'trace',
+    }),
+    return503OnClosing: true,
+  });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: 'not_found', error_description: 'no such endpoint' }));
+  // Callback-style hooks: an async hook costs a promise per request on the hot path.
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    done();
+  });
+  // RFC 6749 §3.2 forms: parsed with URLSearchParams, repeated keys kept so singleValued() can refuse them.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, parseForm(body as string));
+  });
+  registerMetrics(app);
+  const cors = corsGate(c.clients);
+  healthRoutes(app, c);
+  discoveryRoutes(app, c, cors);
+
+  await app.register(async (api) => {
+    api.addHook('onRequest', (request, reply, done) => {
+      reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+      if (!request.headers.origin) return done();
+      cors(request, reply).then(() => done(), done);
+    });
+    api.options('/oauth/token', async (_req, reply) => reply.code(204).send());
+    api.options('/oauth/revoke', async (_req, reply) => reply.code(204).send());
+    api.options('/oauth/userinfo', async (_req, reply) => reply.code(204).send());
+    tokenRoutes(api, c);
+    userinfoRoutes(api, c);
+    registrationRoutes(api, c);
+    adminClientRoutes(api, c);
+    adminUserRoutes(api, c);
+  });
+
+  // Browser context: cookies, security headers, HTML errors (never JSON, never a redirect to an unverified URI).
+  await app.register(async (browser) => {
+    await browser.register(fastifyCookie, { secret: c.config.auth.sessionSecret });
+    browser.setErrorHandler((err, request, reply) => {
+      if (err instanceof InteractionInvalid) return sendErrorPage(reply, 400, 'Cannot continue', err.message);
+      if (err instanceof OAuthError) return sendErrorPage(reply, err.status >= 500 ? 500 : 400, 'Invalid request', err.description);
+      const status = (err as { statusCode?: number }).statusCode ?? 500;
+      if (status < 500) return sendErrorPage(reply, status === 413 ? 413 : 400, 'Invalid request', 'The request could not be read.');
+      request.log.error({ err }, 'unhandled error');
+      return sendErrorPage(reply, 500, 'Something went wrong', 'Please try again later.');
+    });
+    authorizeRoutes(browser, c);
+    interactionRoutes(browser, c);
+    logoutRoutes(browser, c);
+  });
+  app.get(STYLESHEET_PATH, async (_req, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=86400').send(STYLESHEET),
+  );
+  return app;
+}

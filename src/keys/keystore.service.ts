@@ -1,0 +1,213 @@
+/**
+ * Signing keys and their lifecycle: next → active → retired. A next key is published in the JWKS from the moment
+ * it exists, so by the time `rotate` promotes it every verifier has had the chance to see it; a retired key stays
+ * published until every token it signed has expired. Each process caches the keys and re-reads them every
+ * `refreshInterval` seconds, so several processes on one database converge on the same JWKS.
+ */
+import type { KeyObject } from 'node:crypto';
+import type { JWK } from 'jose';
+import type { Clock } from '../oauth/clock.js';
+import type { SecretBox } from '../oauth/secret-box.js';
+import {
+  ALG_KEY,
+  KeyError,
+  generateKey,
+  keyFitsAlg,
+  keyFromJwk,
+  privateJwk,
+  publicJwk,
+  thumbprint,
+  type JwsAlg,
+} from './key-material.js';
+import type { KeyStore, StoredKey } from './key.store.js';
+import { createJwtSigner, type JwtSigner } from './signer.js';
+
+export type SigningAlg = Exclude<JwsAlg, 'HS256'>;
+
+export interface KeystoreDeps {
+  store: KeyStore;
+  box: SecretBox;
+  clock: Clock;
+}
+
+export interface KeystoreOptions {
+  /** Algorithms the server signs with; each gets an active and a next key. */
+  algs: SigningAlg[];
+  rsaModulusLength: number;
+  /** How long a retired key stays published: the longest lifetime of anything it signed. */
+  retiredPublishSeconds: number;
+  refreshIntervalSeconds: number;
+  /** Initial key imported from PEM files on first start (config security.jwtPrivateKeyPath). */
+  initialKey?: { key: KeyObject; kid?: string | undefined } | undefined;
+}
+
+export interface PublicJwk extends JWK {
+  kid: string;
+  alg: string;
+  use: 'sig';
+}
+
+export class Keystore {
+  private signers = new Map<string, JwtSigner>();
+  private published: PublicJwk[] = [];
+  private jwksBody = '{"keys":[]}';
+  private timer: NodeJS.Timeout | undefined;
+
+  private readonly deps: KeystoreDeps;
+  private readonly options: KeystoreOptions;
+
+  constructor(deps: KeystoreDeps, options: KeystoreOptions) {
+    this.deps = deps;
+    this.options = options;
+  }
+
+  /** Makes sure every configured alg has an active and a next key, then loads the cache. */
+  async ensure(): Promise<void> {
+    const keys = await this.deps.store.list();
+    for (const alg of this.options.algs) {
+      const has = (state: string) => keys.some((k) => k.alg === alg && k.state === state);
+      if (!has('active')) {
+        const initial = this.options.initialKey;
+        const useInitial = initial && keyFitsAlg(initial.key, alg) && !keys.some((k) => k.kid === initial.kid);
+        await this.insertIfAbsent(
+          await this.seal(useInitial ? initial.key : this.generate(alg), alg, 'active', useInitial ? initial.kid : undefined),
+        );
+      }
+      if (!has('next')) await this.insertIfAbsent(await this.seal(this.generate(alg), alg, 'next'));
+    }
+    await this.refresh();
+  }
+
+  /** Two processes starting together may both try; the unique (alg, state) index lets exactly one win. */
+  private async insertIfAbsent(key: StoredKey): Promise<void> {
+    try {
+      await this.deps.store.insert(key);
+    } catch (err) {
+      const now = await this.deps.store.list();
+      if (!now.some((k) => k.alg === key.alg && k.state === key.state)) throw err;
+    }
+  }
+
+  private generate(alg: SigningAlg): KeyObject {
+    const shape = ALG_KEY[alg];
+    return generateKey(shape.type === 'RSA' ? { ...shape, modulusLength: this.options.rsaModulusLength } : shape);
+  }
+
+  private async seal(key: KeyObject, alg: SigningAlg, state: StoredKey['state'], kid?: string): Promise<StoredKey> {
+    if (!keyFitsAlg(key, alg)) throw new KeyError(`the key cannot sign ${alg}`);
+    const id = kid ?? (await thumbprint(key));
+    const now = this.deps.clock.now();
+    return {
+      kid: id,
+      alg,
+      state,
+      privateJwkEnc: this.deps.box.seal(JSON.stringify(privateJwk(key)), `signing-key:${id}`),
+      publicJwk: publicJwk(key),
+      createdAt: now,
+      activatedAt: state === 'active' ? now : null,
+      retiredAt: null,
+      publishUntil: null,
+    };
+  }
+
+  /** Re-reads the keys from the database and rebuilds signers and the JWKS. */
+  async refresh(): Promise<void> {
+    const now = this.deps.clock.now();
+    const keys = await this.deps.store.list();
+    const signers = new Map<string, JwtSigner>();
+    const published: PublicJwk[] = [];
+    for (const k of keys) {
+      if (k.state === 'retired' && (k.publishUntil ?? 0) <= now) continue;
+      published.push({ ...k.publicJwk, kid: k.kid, alg: k.alg, use: 'sig' });
+      if (k.state === 'active') {
+        const current = this.signers.get(k.alg);
+        signers.set(
+          k.alg,
+          current?.kid === k.kid ? current : createJwtSigner(this.unseal(k), k.kid, k.alg as JwsAlg),
+        );
+      }
+    }
+    // Stable order: active first, then next, then retired, so every process serves byte-identical JWKS.
+    const rank = { active: 0, next: 1, retired: 2 } as const;
+    const byKid = new Map(keys.map((k) => [k.kid, k]));
+    published.sort((a, b) => rank[byKid.get(a.kid)!.state] - rank[byKid.get(b.kid)!.state] || a.kid.localeCompare(b.kid));
+    this.signers = signers;
+    this.published = published;
+    this.jwksBody = JSON.stringify({ keys: published });
+  }
+
+  private unseal(k: StoredKey): KeyObject {
+    return keyFromJwk(JSON.parse(this.deps.box.open(k.privateJwkEnc, `signing-key:${k.kid}`)) as JWK);
+  }
+
+  /** Periodic refresh; the timer never keeps the process alive. */
+  start(onError: (err: unknown) => void): void {
+    this.stop();
+    this.timer = setInterval(() => this.refresh().catch(onError), this.options.refreshIntervalSeconds * 1000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** The signer of the active key for `alg`. */
+  signer(alg: string): JwtSigner {
+    const signer = this.signers.get(alg);
+    if (!signer) throw new KeyError(`no active signing key for ${alg}`);
+    return signer;
+  }
+
+  hasSigner(alg: string): boolean {
+    return this.signers.has(alg);
+  }
+
+  /** The JWKS document as a pre-serialised string. */
+  jwksJson(): string {
+    return this.jwksBody;
+  }
+
+  publicKeys(): readonly PublicJwk[] {
+    return this.published;
+  }
+
+  /** Promotes the next key of `alg` (or of every configured alg) and creates a fresh next key. */
+  async rotate(alg?: SigningAlg): Promise<Array<{ alg: string; retired?: string | undefined; active: string; next: string }>> {
+    const out = [];
+    for (const a of alg ? [alg] : this.options.algs) {
+      const keys = await this.deps.store.list();
+      const next = keys.find((k) => k.alg === a && k.state === 'next');
+      const active = keys.find((k) => k.alg === a && k.state === 'active');
+      if (!next) throw new KeyError(`no next key for ${a}; run \`gatehouse keys generate --alg ${a}\``);
+      const fresh = await this.seal(this.generate(a), a, 'next');
+      const now = this.deps.clock.now();
+      await this.deps.store.rotate(a, next.kid, fresh, now, now + this.options.retiredPublishSeconds);
+      out.push({ alg: a, retired: active?.kid, active: next.kid, next: fresh.kid });
+    }
+    await this.refresh();
+    return out;
+  }
+
+  /** Adds a key as the next key of its alg (replacing a pending next key is not allowed). */
+  async importKey(key: KeyObject, alg: SigningAlg, kid?: string): Promise<StoredKey> {
+    const keys = await this.deps.store.list();
+    if (keys.some((k) => k.alg === alg && k.state === 'next')) {
+      throw new KeyError(`${alg} already has a next key; rotate first, then import`);
+    }
+    const stored = await this.seal(key, alg, 'next', kid);
+    if (keys.some((k) => k.kid === stored.kid)) throw new KeyError(`a key with kid ${stored.kid} already exists`);
+    await this.deps.store.insert(stored);
+    await this.refresh();
+    return stored;
+  }
+
+  async list(): Promise<StoredKey[]> {
+    return this.deps.store.list();
+  }
+
+  /** Drops retired keys whose publication window has ended. */
+  async prune(): Promise<number> {
+    return this.deps.store.deleteExpired(this.deps.clock.now());
+  }
+}

@@ -1,0 +1,51 @@
+import { Kysely, sql } from 'kysely';
+import type { Database } from './schema.js';
+import { sqliteDialect } from './dialects/sqlite.js';
+import { postgresDialect } from './dialects/postgres.js';
+
+export type Db = Kysely<Database>;
+
+export interface DatabaseOptions {
+  url: string;
+  poolSize: number;
+  schema?: string | undefined;
+}
+
+/** The PostgreSQL schema a handle works in (undefined for SQLite): the migrator must not look elsewhere. */
+const schemas = new WeakMap<Db, string>();
+export function schemaOf(db: Db): string | undefined {
+  return schemas.get(db);
+}
+
+export class DatabaseUnavailable extends Error {
+  override name = 'DatabaseUnavailable';
+}
+
+/** Opens the database chosen by the URL scheme and proves it is reachable. */
+export async function openDatabase(options: DatabaseOptions): Promise<Db> {
+  const isSqlite = options.url.startsWith('sqlite:');
+  const db = new Kysely<Database>({
+    dialect: isSqlite ? sqliteDialect(options.url) : postgresDialect(options),
+  });
+  try {
+    if (!isSqlite && options.schema) {
+      await sql`create schema if not exists ${sql.id(options.schema)}`.execute(db);
+    }
+    await sql`select 1`.execute(db);
+    if (!isSqlite) schemas.set(db, options.schema ?? 'public');
+  } catch (err) {
+    await db.destroy().catch(() => undefined);
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new DatabaseUnavailable(`database.url: cannot connect (${code ?? (err as Error).message})`);
+  }
+  return db;
+}
+
+export async function isReachable(db: Db): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(db);
+    return true;
+  } catch {
+    return false;
+  }
+}

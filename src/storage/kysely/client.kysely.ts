@@ -1,0 +1,140 @@
+import type { Selectable } from 'kysely';
+import type { JSONWebKeySet } from 'jose';
+import type { Client, ClientSecret, GrantType, AuthMethod } from '../../clients/client.js';
+import type { ClientStore } from '../../clients/client.store.js';
+import type { OAuthClientsTable } from '../schema.js';
+import type { Executor } from '../stores.js';
+import { prepared } from '../prepared.js';
+
+const list = (s: string): string[] => JSON.parse(s) as string[];
+
+const toClient = (r: Selectable<OAuthClientsTable>): Client => ({
+  clientId: r.client_id,
+  projectId: r.project_id,
+  name: r.name,
+  clientType: r.client_type,
+  tokenEndpointAuthMethod: r.token_endpoint_auth_method as AuthMethod,
+  tokenEndpointAuthSigningAlg: r.token_endpoint_auth_signing_alg,
+  secretEnc: r.secret_enc,
+  redirectUris: list(r.redirect_uris),
+  postLogoutRedirectUris: list(r.post_logout_redirect_uris),
+  allowedOrigins: list(r.allowed_origins),
+  grantTypes: list(r.grant_types) as GrantType[],
+  responseTypes: list(r.response_types),
+  scopes: r.scope ? r.scope.split(' ') : [],
+  resources: list(r.resources),
+  pkceRequired: r.pkce_required === 1,
+  isDefault: r.is_default === 1,
+  skipConsent: r.skip_consent === 1,
+  jwks: r.jwks ? (JSON.parse(r.jwks) as JSONWebKeySet) : null,
+  jwksUri: r.jwks_uri,
+  idTokenSignedResponseAlg: r.id_token_signed_response_alg,
+  accessTokenTtl: r.access_token_ttl,
+  refreshTokenTtl: r.refresh_token_ttl,
+  idTokenTtl: r.id_token_ttl,
+  registrationAccessTokenHash: r.registration_access_token_hash,
+  metadata: JSON.parse(r.metadata) as Record<string, unknown>,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const toRow = (c: Client): OAuthClientsTable => ({
+  client_id: c.clientId,
+  project_id: c.projectId,
+  name: c.name,
+  client_type: c.clientType,
+  token_endpoint_auth_method: c.tokenEndpointAuthMethod,
+  token_endpoint_auth_signing_alg: c.tokenEndpointAuthSigningAlg,
+  secret_enc: c.secretEnc,
+  redirect_uris: JSON.stringify(c.redirectUris),
+  post_logout_redirect_uris: JSON.stringify(c.postLogoutRedirectUris),
+  allowed_origins: JSON.stringify(c.allowedOrigins),
+  grant_types: JSON.stringify(c.grantTypes),
+  response_types: JSON.stringify(c.responseTypes),
+  scope: c.scopes.join(' '),
+  resources: JSON.stringify(c.resources),
+  pkce_required: c.pkceRequired ? 1 : 0,
+  is_default: c.isDefault ? 1 : 0,
+  skip_consent: c.skipConsent ? 1 : 0,
+  jwks: c.jwks ? JSON.stringify(c.jwks) : null,
+  jwks_uri: c.jwksUri,
+  id_token_signed_response_alg: c.idTokenSignedResponseAlg,
+  access_token_ttl: c.accessTokenTtl,
+  refresh_token_ttl: c.refreshTokenTtl,
+  id_token_ttl: c.idTokenTtl,
+  registration_access_token_hash: c.registrationAccessTokenHash,
+  metadata: JSON.stringify(c.metadata),
+  created_at: c.createdAt,
+  updated_at: c.updatedAt,
+});
+
+const BY_ID = (db: Executor) => db.selectFrom('oauth_clients').selectAll().where('client_id', '=', '');
+/** Parameters: client_id, now. */
+const LIVE_SECRETS = (db: Executor) =>
+  db
+    .selectFrom('client_secrets')
+    .selectAll()
+    .where('client_id', '=', '')
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', 0)]))
+    .orderBy('created_at', 'desc');
+
+export function kyselyClientStore(db: Executor): ClientStore {
+  const byId = prepared(db, BY_ID);
+  const liveSecrets = prepared(db, LIVE_SECRETS);
+  return {
+    async find(clientId) {
+      const [r] = await byId(clientId);
+      return r && toClient(r);
+    },
+    async findByRegistrationToken(hash) {
+      const r = await db
+        .selectFrom('oauth_clients')
+        .selectAll()
+        .where('registration_access_token_hash', '=', hash)
+        .executeTakeFirst();
+      return r && toClient(r);
+    },
+    async list() {
+      return (await db.selectFrom('oauth_clients').selectAll().orderBy('created_at').orderBy('client_id').execute()).map(toClient);
+    },
+    async insert(c) {
+      await db.insertInto('oauth_clients').values(toRow(c)).execute();
+    },
+    async update(c) {
+      const { client_id, created_at: _createdAt, ...changes } = toRow(c);
+      await db.updateTable('oauth_clients').set(changes).where('client_id', '=', client_id).execute();
+    },
+    async delete(clientId) {
+      const r = await db.deleteFrom('oauth_clients').where('client_id', '=', clientId).executeTakeFirst();
+      return r.numDeletedRows > 0n;
+    },
+    async secrets(clientId, now) {
+      const rows = await liveSecrets(clientId, now);
+      return rows.map(
+        (r): ClientSecret => ({
+          id: r.id,
+          clientId: r.client_id,
+          hash: r.hash,
+          kind: r.kind,
+          createdAt: r.created_at,
+          expiresAt: r.expires_at,
+        }),
+      );
+    },
+    async addSecret(s) {
+      await db
+        .insertInto('client_secrets')
+        .values({ id: s.id, client_id: s.clientId, hash: s.hash, kind: s.kind, created_at: s.createdAt, expires_at: s.expiresAt })
+        .execute();
+    },
+    async expireSecrets(clientId, keep, expiresAt) {
+      await db
+        .updateTable('client_secrets')
+        .set({ expires_at: expiresAt })
+        .where('client_id', '=', clientId)
+        .where('id', '<>', keep)
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', expiresAt)]))
+        .execute();
+    },
+  };
+}

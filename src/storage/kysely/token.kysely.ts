@@ -1,0 +1,144 @@
+import type { Selectable } from 'kysely';
+import type { GrantTokenStore, RefreshTokenRecord, TokenStore } from '../../token/token.store.js';
+import { toUser } from './user.kysely.js';
+import type { RefreshTokensTable } from '../schema.js';
+import { inTransaction, type Executor } from '../stores.js';
+import { placeholderRow, prepared } from '../prepared.js';
+
+const toRefresh = (r: Selectable<RefreshTokensTable>): RefreshTokenRecord => ({
+  tokenHash: r.token_hash,
+  grantId: r.grant_id,
+  clientId: r.client_id,
+  userId: r.user_id,
+  scope: r.scope,
+  resource: r.resource,
+  authTime: r.auth_time,
+  sid: r.sid,
+  amr: r.amr,
+  parentHash: r.parent_hash,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+  usedAt: r.used_at,
+  revokedAt: r.revoked_at,
+});
+
+/** Parameters: jti, grant id. One indexed probe: denylisted, or issued from a revoked grant. */
+const REVOKED = (db: Executor) =>
+  db
+    .selectFrom('revoked_access_tokens')
+    .select('jti')
+    .where('jti', '=', '')
+    .unionAll(db.selectFrom('grants').select('id as jti').where('id', '=', '').where('revoked_at', 'is not', null));
+/** Parameters: now, token_hash, client_id. */
+const USE_TOKEN = (db: Executor) =>
+  db
+    .updateTable('refresh_tokens')
+    .set({ used_at: 0 })
+    .where('token_hash', '=', '')
+    .where('client_id', '=', '')
+    .where('used_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .returningAll();
+const TOKEN_OWNER = (db: Executor) => db.selectFrom('refresh_tokens').select(['grant_id', 'client_id']).where('token_hash', '=', '');
+const GRANT_WITH_USER = (db: Executor) =>
+  db
+    .selectFrom('grants')
+    .innerJoin('users', 'users.id', 'grants.user_id')
+    .leftJoin('consents', (j) => j.onRef('consents.user_id', '=', 'grants.user_id').onRef('consents.client_id', '=', 'grants.client_id'))
+    .selectAll('users')
+    .select(['grants.revoked_at as grant_revoked_at', 'grants.expires_at as grant_expires_at', 'consents.scope as consent_scope'])
+    .where('grants.id', '=', '');
+const REFRESH_COLUMNS = [
+  'token_hash', 'grant_id', 'client_id', 'user_id', 'scope', 'resource', 'auth_time', 'sid', 'amr',
+  'parent_hash', 'created_at', 'expires_at', 'used_at', 'revoked_at',
+] as const;
+/** Parameters: REFRESH_COLUMNS, in order. */
+const INSERT_REFRESH = (db: Executor) =>
+  db.insertInto('refresh_tokens').values(placeholderRow(REFRESH_COLUMNS));
+
+export function kyselyTokenStore(db: Executor): TokenStore & GrantTokenStore {
+  const revoked = prepared(db, REVOKED);
+  const useToken = prepared(db, USE_TOKEN);
+  const tokenOwner = prepared(db, TOKEN_OWNER);
+  const grantWithUser = prepared(db, GRANT_WITH_USER);
+  const insertRefresh = prepared(db, INSERT_REFRESH);
+  return {
+    async denyAccessToken(jti, expiresAt) {
+      await db
+        .insertInto('revoked_access_tokens')
+        .values({ jti, expires_at: expiresAt })
+        .onConflict((oc) => oc.column('jti').doNothing())
+        .execute();
+    },
+    async isAccessTokenRevoked(jti, grantId) {
+      return (await revoked(jti, grantId ?? '')).length > 0;
+    },
+    async findRefreshToken(tokenHash) {
+      const r = await db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+      return r && toRefresh(r);
+    },
+    async revokeGrant(grantId, now) {
+      await inTransaction(db, async (tx) => {
+        await tx.updateTable('grants').set({ revoked_at: now }).where('id', '=', grantId).where('revoked_at', 'is', null).execute();
+        await tx
+          .updateTable('refresh_tokens')
+          .set({ revoked_at: now })
+          .where('grant_id', '=', grantId)
+          .where('revoked_at', 'is', null)
+          .execute();
+      });
+    },
+    async useAssertionJti(jtiHash, expiresAt, now) {
+      const r = await db
+        .insertInto('client_assertion_jtis')
+        .values({ jti_hash: jtiHash, expires_at: expiresAt })
+        .onConflict((oc) =>
+          // An expired row may be reused; a live one may not.
+          oc.column('jti_hash').doUpdateSet({ expires_at: expiresAt }).where('client_assertion_jtis.expires_at', '<=', now),
+        )
+        .executeTakeFirst();
+      return Number(r.numInsertedOrUpdatedRows ?? 0n) === 1;
+    },
+    async findGrant(grantId) {
+      const r = await db.selectFrom('grants').select(['id', 'revoked_at', 'user_id', 'client_id', 'expires_at']).where('id', '=', grantId).executeTakeFirst();
+      return r && { id: r.id, revokedAt: r.revoked_at, userId: r.user_id, clientId: r.client_id, expiresAt: r.expires_at };
+    },
+    async insertRefreshToken(t) {
+      // Same order as REFRESH_COLUMNS.
+      await insertRefresh(
+        t.tokenHash, t.grantId, t.clientId, t.userId, t.scope, t.resource, t.authTime, t.sid, t.amr,
+        t.parentHash, t.createdAt, t.expiresAt, t.usedAt, t.revokedAt,
+      );
+    },
+    async useRefreshToken(tokenHash, clientId, now) {
+      const [row] = await useToken(now, tokenHash, clientId);
+      if (row) return { token: toRefresh(row) };
+      const [seen] = await tokenOwner(tokenHash);
+      if (!seen) return undefined;
+      return seen.client_id === clientId ? { reusedGrantId: seen.grant_id } : { otherClient: true };
+    },
+    async grantContext(grantId) {
+      const [r] = await grantWithUser(grantId);
+      if (!r) return undefined;
+      const { grant_revoked_at, grant_expires_at, consent_scope, ...user } = r;
+      return {
+        revokedAt: grant_revoked_at,
+        expiresAt: grant_expires_at,
+        user: toUser(user),
+        consentScopes: consent_scope === null ? null : consent_scope.split(' '),
+      };
+    },
+    async revokeUserGrants(userId, clientId, now) {
+      const grants = await db.selectFrom('grants').select('id').where('user_id', '=', userId).where('client_id', '=', clientId).execute();
+      for (const g of grants) await this.revokeGrant(g.id, now);
+    },
+    async purgeExpired(now) {
+      let n = 0;
+      // Grants go last: deleting one cascades to its codes and refresh tokens (a family expires with its grant).
+      for (const table of ['revoked_access_tokens', 'client_assertion_jtis', 'authorization_codes', 'browser_sessions', 'interactions', 'grants'] as const) {
+        n += Number((await db.deleteFrom(table).where('expires_at', '<=', now).executeTakeFirst()).numDeletedRows);
+      }
+      return n;
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import { Migrator, type Migration, type MigrationResultSet } from 'kysely';
+import { schemaOf, type Db } from './db.js';
+import * as m0001 from './migrations/0001-init.js';
+
+/** Every migration, in order. Names sort lexically; a new migration is one new line here. */
+const MIGRATIONS: Record<string, Migration> = {
+  '0001-init': m0001,
+};
+
+function migrator(db: Db): Migrator {
+  return new Migrator({
+    db,
+    provider: { getMigrations: async () => MIGRATIONS },
+    migrationTableName: 'gatehouse_migrations',
+    migrationLockTableName: 'gatehouse_migrations_lock',
+    // Kysely looks for its tables across every schema unless told which one is ours.
+    ...(schemaOf(db) ? { migrationTableSchema: schemaOf(db) } : {}),
+  });
+}
+
+function unwrap(result: MigrationResultSet): string[] {
+  if (result.error) throw result.error instanceof Error ? result.error : new Error(String(result.error));
+  return (result.results ?? []).map((r) => `${r.direction === 'Up' ? 'applied' : 'reverted'} ${r.migrationName}`);
+}
+
+export async function migrateUp(db: Db): Promise<string[]> {
+  return unwrap(await migrator(db).migrateToLatest());
+}
+
+/** Reverts the most recent migration. */
+export async function migrateDown(db: Db): Promise<string[]> {
+  return unwrap(await migrator(db).migrateDown());
+}
+
+/** True when every known migration has been applied. */
+export async function isMigrated(db: Db): Promise<boolean> {
+  const all = await migrator(db).getMigrations();
+  return all.every((m) => m.executedAt !== undefined);
+}

@@ -1,0 +1,218 @@
+/** Row types of every table, as Kysely sees them. Timestamps are epoch seconds; booleans are 0/1. */
+export interface UsersTable {
+  id: string;
+  email: string;
+  email_verified: number;
+  given_name: string | null;
+  family_name: string | null;
+  name: string | null;
+  password_hash: string | null;
+  disabled_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface UserIdentitiesTable {
+  id: string;
+  user_id: string;
+  provider: string;
+  subject: string;
+  created_at: number;
+}
+
+export interface ProjectsTable {
+  id: string;
+  name: string;
+  slug: string;
+  created_at: number;
+}
+
+export interface ProjectMembersTable {
+  project_id: string;
+  user_id: string;
+  role: 'owner' | 'admin' | 'member';
+  created_at: number;
+}
+
+export interface OAuthClientsTable {
+  client_id: string;
+  project_id: string | null;
+  name: string;
+  client_type: 'public' | 'confidential';
+  token_endpoint_auth_method: string;
+  token_endpoint_auth_signing_alg: string | null;
+  secret_enc: string | null;
+  redirect_uris: string;
+  post_logout_redirect_uris: string;
+  allowed_origins: string;
+  grant_types: string;
+  response_types: string;
+  scope: string;
+  resources: string;
+  pkce_required: number;
+  is_default: number;
+  skip_consent: number;
+  jwks: string | null;
+  jwks_uri: string | null;
+  id_token_signed_response_alg: string | null;
+  access_token_ttl: number | null;
+  refresh_token_ttl: number | null;
+  id_token_ttl: number | null;
+  registration_access_token_hash: string | null;
+  metadata: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ClientSecretsTable {
+  id: string;
+  client_id: string;
+  hash: string;
+  kind: 'hmac-sha256' | 'argon2id';
+  created_at: number;
+  expires_at: number | null;
+}
+
+export interface ScopesTable {
+  name: string;
+  description: string;
+  created_at: number;
+}
+
+export interface GrantsTable {
+  id: string;
+  client_id: string;
+  user_id: string | null;
+  scope: string;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+export interface AuthorizationCodesTable {
+  code_hash: string;
+  grant_id: string;
+  client_id: string;
+  user_id: string;
+  redirect_uri: string;
+  scope: string;
+  resource: string | null;
+  nonce: string | null;
+  code_challenge: string | null;
+  code_challenge_method: string | null;
+  auth_time: number;
+  sid: string | null;
+  amr: string | null;
+  claims: string | null;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
+export interface RefreshTokensTable {
+  token_hash: string;
+  grant_id: string;
+  client_id: string;
+  user_id: string | null;
+  scope: string;
+  resource: string | null;
+  auth_time: number | null;
+  sid: string | null;
+  amr: string | null;
+  parent_hash: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface RevokedAccessTokensTable {
+  jti: string;
+  expires_at: number;
+}
+
+export interface ConsentsTable {
+  user_id: string;
+  client_id: string;
+  scope: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface BrowserSessionsTable {
+  id: string;
+  secret_hash: string;
+  user_id: string;
+  sid: string;
+  auth_time: number;
+  amr: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+}
+
+export interface InteractionsTable {
+  id: string;
+  csrf_hash: string;
+  client_id: string;
+  params: string;
+  user_id: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  state: 'next' | 'active' | 'retired';
+  private_jwk_enc: string;
+  public_jwk: string;
+  created_at: number;
+  activated_at: number | null;
+  retired_at: number | null;
+  publish_until: number | null;
+}
+
+export interface UpstreamProvidersTable {
+  id: string;
+  client_id: string;
+  client_secret_enc: string;
+  redirect_url: string;
+  scopes: string;
+  enabled: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface RegistrationTokensTable {
+  token_hash: string;
+  uses_remaining: number | null;
+  created_at: number;
+  expires_at: number | null;
+}
+
+export interface ClientAssertionJtisTable {
+  jti_hash: string;
+  expires_at: number;
+}
+
+export interface Database {
+  users: UsersTable;
+  user_identities: UserIdentitiesTable;
+  projects: ProjectsTable;
+  project_members: ProjectMembersTable;
+  oauth_clients: OAuthClientsTable;
+  client_secrets: ClientSecretsTable;
+  scopes: ScopesTable;
+  grants: GrantsTable;
+  authorization_codes: AuthorizationCodesTable;
+  refresh_tokens: RefreshTokensTable;
+  revoked_access_tokens: RevokedAccessTokensTable;
+  consents: ConsentsTable;
+  browser_sessions: BrowserSessionsTable;
+  interactions: InteractionsTable;
+  signing_keys: SigningKeysTable;
+  upstream_providers: UpstreamProvidersTable;
+  registration_tokens: RegistrationTokensTable;
+  client_assertion_jtis: ClientAssertionJtisTable;
+}

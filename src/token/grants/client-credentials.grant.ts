@@ -1,0 +1,32 @@
+import { InvalidTarget } from '../../oauth/errors.js';
+import { grantScopes, parseScope } from '../../oauth/scope.js';
+import { mintAccessToken } from '../access-token.js';
+import type { GrantHandler } from './index.js';
+
+/** RFC 6749 §4.4: the client acts on its own behalf; no refresh token (§4.4.3). */
+export const clientCredentialsGrant: GrantHandler = {
+  grantType: 'client_credentials',
+  async handle(ctx, client, params) {
+    const scopes = grantScopes(parseScope(params['scope']), client.scopes.filter((s) => s !== 'openid' && s !== 'offline_access'));
+    const resource = params['resource'];
+    // RFC 8707 §2: an absolute URI without fragment, and one this client may ask for.
+    if (resource !== undefined && (!URL.canParse(resource) || resource.includes('#') || !client.resources.includes(resource))) {
+      throw new InvalidTarget('the requested resource is not allowed for this client');
+    }
+    const ttl = client.accessTokenTtl ?? ctx.config.accessTokenExpiry;
+    const scope = scopes.join(' ');
+    const { token } = mintAccessToken(
+      ctx.signer(ctx.accessTokenAlg),
+      {
+        iss: ctx.issuer,
+        sub: client.clientId,
+        aud: resource ?? ctx.config.defaultAudience,
+        iat: ctx.clock.now(),
+        client_id: client.clientId,
+        scope,
+      },
+      ttl,
+    );
+    return { access_token: token, token_type: 'Bearer', expires_in: ttl, ...(scope ? { scope } : {}) };
+  },
+};

@@ -1,0 +1,45 @@
+import type { UserStore } from '../../accounts/user.store.js';
+import type { ConsentStore } from '../../grants/consent.store.js';
+import type { CodeStore } from '../../authorize/code.store.js';
+import type { Client, GrantType } from '../../clients/client.js';
+import type { Config } from '../../config/schema.js';
+import type { JwtSigner } from '../../keys/signer.js';
+import type { Clock } from '../../oauth/clock.js';
+import type { GrantTokenStore, TokenStore } from '../token.store.js';
+import { authorizationCodeGrant } from './authorization-code.grant.js';
+import { clientCredentialsGrant } from './client-credentials.grant.js';
+import { refreshTokenGrant } from './refresh-token.grant.js';
+
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope?: string;
+  refresh_token?: string;
+  id_token?: string;
+}
+
+/** Stores bound to one transaction. Inside a transaction only these may be used (SQLite has one connection). */
+export type GrantStores = { codes: CodeStore; tokens: TokenStore & GrantTokenStore; users: UserStore; consents: ConsentStore };
+
+/** What every grant handler may use. */
+export interface GrantContext {
+  issuer: string;
+  clock: Clock;
+  config: Config['auth'];
+  accessTokenAlg: string;
+  idTokenAlg: string;
+  signer(alg: string): JwtSigner;
+  /** Runs `fn` with stores bound to one transaction. */
+  transaction<T>(fn: (stores: GrantStores) => Promise<T>): Promise<T>;
+}
+
+/** One grant type, one file (node-oidc-provider lib/actions/grants). */
+export interface GrantHandler {
+  grantType: GrantType;
+  handle(ctx: GrantContext, client: Client, params: Record<string, string>): Promise<TokenResponse>;
+}
+
+export const GRANT_HANDLERS = new Map<string, GrantHandler>(
+  [clientCredentialsGrant, authorizationCodeGrant, refreshTokenGrant].map((h) => [h.grantType, h]),
+);

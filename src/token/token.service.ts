@@ -1,0 +1,150 @@
+/**
+ * Token endpoint grants (dispatched through a registry, one file per grant), introspection (RFC 7662) and
+ * revocation (RFC 7009).
+ */
+import type { JWTPayload } from 'jose';
+import type { Client } from '../clients/client.js';
+import type { ClientService } from '../clients/client.service.js';
+import type { Config } from '../config/schema.js';
+import type { Keystore } from '../keys/keystore.service.js';
+import type { JwtVerifier } from '../keys/verifier.js';
+import type { Clock } from '../oauth/clock.js';
+import { InvalidClient, InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../oauth/errors.js';
+import { sha256 } from '../oauth/hash.js';
+import { grantOfJti } from './access-token.js';
+import { VerifiedTokenCache } from '../keys/verified-cache.js';
+import { GRANT_HANDLERS, type GrantContext, type TokenResponse } from './grants/index.js';
+import type { TokenStore } from './token.store.js';
+
+export interface TokenServiceDeps {
+  keystore: Keystore;
+  verifier: JwtVerifier;
+  store: TokenStore;
+  clients: ClientService;
+  clock: Clock;
+  config: Config['auth'];
+  accessTokenAlg: string;
+  idTokenAlg: string;
+  issuer: string;
+  transaction: GrantContext['transaction'];
+}
+
+export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
+
+const looksLikeJwt = (token: string) => /^[\w-]+\.[\w-]+\.[\w-]+$/.test(token);
+
+export class TokenService {
+  private readonly context: GrantContext;
+  private readonly deps: TokenServiceDeps;
+  private readonly verified = new VerifiedTokenCache();
+
+  constructor(deps: TokenServiceDeps) {
+    this.deps = deps;
+    this.context = {
+      issuer: deps.issuer,
+      clock: deps.clock,
+      config: deps.config,
+      accessTokenAlg: deps.accessTokenAlg,
+      idTokenAlg: deps.idTokenAlg,
+      signer: (alg) => deps.keystore.signer(alg),
+      transaction: deps.transaction,
+    };
+  }
+
+  /** Dispatches a token request to its grant handler. */
+  async exchange(client: Client, params: Record<string, string>): Promise<TokenResponse> {
+    const grantType = params['grant_type'];
+    // RFC 6749 §5.2: a missing required parameter is invalid_request; an unknown grant type is unsupported.
+    if (grantType === undefined) throw new InvalidRequest('grant_type is required');
+    const handler = GRANT_HANDLERS.get(grantType);
+    if (!handler) throw new UnsupportedGrantType(`grant_type ${grantType} is not supported`);
+    if (!client.grantTypes.includes(handler.grantType)) {
+      throw new UnauthorizedClient(`the client is not allowed the ${grantType} grant`);
+    }
+    return handler.handle(this.context, client, params);
+  }
+
+  /** Verifies one of our access tokens; undefined when it is not valid now. */
+  async verifyAccessToken(token: string): Promise<JWTPayload | undefined> {
+    if (!looksLikeJwt(token)) return undefined;
+    const now = this.deps.clock.now();
+    let payload = this.verified.get(token, now);
+    if (!payload) {
+      try {
+        payload = await this.deps.verifier.verify(token, {
+          issuer: this.context.issuer,
+          typ: 'at+jwt',
+          currentDate: new Date(now * 1000),
+          requiredClaims: ['exp', 'iat', 'jti', 'sub'],
+        });
+      } catch {
+        return undefined;
+      }
+      this.verified.set(token, payload);
+    }
+    if (await this.deps.store.isAccessTokenRevoked(payload.jti as string, grantOfJti(payload.jti as string))) return undefined;
+    // A deleted client's tokens die with it.
+    if (typeof payload['client_id'] !== 'string' || !(await this.deps.clients.find(payload['client_id']))) return undefined;
+    return payload;
+  }
+
+  /**
+   * RFC 7662. Who may introspect what (docs/SECURITY.md): a client may introspect the tokens issued to it, and
+   * a resource server client may introspect access tokens whose audience is one of its registered resources.
+   */
+  async introspect(client: Client, token: string): Promise<IntrospectionResponse> {
+    // RFC 7662 §2.1: the caller must be authorized; a public client proves nothing, so it may not introspect.
+    if (client.clientType === 'public') throw InvalidClient.challenge(false, 'public clients cannot introspect');
+    const inactive = { active: false } as const;
+    const at = await this.verifyAccessToken(token);
+    if (at) {
+      const aud = Array.isArray(at.aud) ? at.aud : at.aud ? [at.aud] : [];
+      if (at['client_id'] !== client.clientId && !aud.some((a) => client.resources.includes(a))) return inactive;
+      return {
+        active: true,
+        scope: at['scope'] ?? '',
+        client_id: at['client_id'],
+        sub: at.sub,
+        exp: at.exp,
+        iat: at.iat,
+        iss: at.iss,
+        aud: at.aud,
+        jti: at.jti,
+        token_type: 'Bearer',
+      };
+    }
+    const rt = await this.deps.store.findRefreshToken(sha256(token));
+    const now = this.deps.clock.now();
+    if (!rt || rt.clientId !== client.clientId || rt.revokedAt !== null || rt.usedAt !== null || rt.expiresAt <= now) {
+      return inactive;
+    }
+    return {
+      active: true,
+      scope: rt.scope,
+      client_id: rt.clientId,
+      ...(rt.userId ? { sub: rt.userId } : {}),
+      exp: rt.expiresAt,
+      iat: rt.createdAt,
+      iss: this.context.issuer,
+      token_type: 'refresh_token',
+    };
+  }
+
+  /**
+   * RFC 7009. An unknown or invalid token is not an error (§2.2); a token of another client is refused (§2.1).
+   * A refresh token revokes its whole grant; an access token goes on the denylist until it expires.
+   */
+  async revoke(client: Client, token: string): Promise<void> {
+    const now = this.deps.clock.now();
+    const at = await this.verifyAccessToken(token);
+    if (at) {
+      if (at['client_id'] !== client.clientId) throw new UnauthorizedClient('the token was not issued to this client');
+      await this.deps.store.denyAccessToken(at.jti as string, at.exp as number);
+      return;
+    }
+    const rt = await this.deps.store.findRefreshToken(sha256(token));
+    if (!rt) return;
+    if (rt.clientId !== client.clientId) throw new UnauthorizedClient('the token was not issued to this client');
+    await this.deps.store.revokeGrant(rt.grantId, now);
+  }
+}

@@ -1,0 +1,62 @@
+import type { User } from '../accounts/user.store.js';
+
+export interface RefreshTokenRecord {
+  tokenHash: string;
+  grantId: string;
+  clientId: string;
+  userId: string | null;
+  scope: string;
+  resource: string | null;
+  authTime: number | null;
+  sid: string | null;
+  amr: string | null;
+  parentHash: string | null;
+  createdAt: number;
+  expiresAt: number;
+  usedAt: number | null;
+  revokedAt: number | null;
+}
+
+/** Token state that outlives a request: denylisted access tokens, grants, refresh tokens, assertion jtis. */
+export interface TokenStore {
+  /** RFC 7009: puts an access token's jti on the denylist until it would have expired anyway. */
+  denyAccessToken(jti: string, expiresAt: number): Promise<void>;
+  /**
+   * True when the jti is denylisted, or when `grantId` (the grant a user token came from, carried in its jti;
+   * see access-token.ts) has been revoked.
+   */
+  isAccessTokenRevoked(jti: string, grantId: string | undefined): Promise<boolean>;
+  findRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | undefined>;
+  /** Revokes a grant and everything issued from it (refresh tokens, recorded access tokens). */
+  revokeGrant(grantId: string, now: number): Promise<void>;
+  /** RFC 7523 §3: records an assertion jti; false when it was already used. */
+  useAssertionJti(jtiHash: string, expiresAt: number, now: number): Promise<boolean>;
+  /**
+   * Deletes rows whose lifetime has ended (denylist, assertion jtis, codes, sessions, interactions, grants with
+   * their refresh tokens); returns how many. Run periodically by `gatehouse serve`.
+   */
+  purgeExpired(now: number): Promise<number>;
+}
+
+export type RotateResult = { token: RefreshTokenRecord } | { reusedGrantId: string } | { otherClient: true } | undefined;
+
+export interface GrantContextRow {
+  revokedAt: number | null;
+  expiresAt: number;
+  user: User;
+  consentScopes: string[] | null;
+}
+
+/** Refresh tokens and grant bookkeeping used by the user-facing grants. */
+export interface GrantTokenStore {
+  findGrant(grantId: string): Promise<{ id: string; revokedAt: number | null; userId: string | null; clientId: string; expiresAt: number } | undefined>;
+  insertRefreshToken(token: RefreshTokenRecord): Promise<void>;
+  /**
+   * Marks a refresh token of `clientId` used, atomically; a used or revoked token reports its grant (reuse).
+   * A token of another client is reported as such and left untouched.
+   */
+  useRefreshToken(tokenHash: string, clientId: string, now: number): Promise<RotateResult>;
+  /** The grant with its user and the user's consent to the grant's client, in one read. */
+  grantContext(grantId: string): Promise<GrantContextRow | undefined>;
+  revokeUserGrants(userId: string, clientId: string, now: number): Promise<void>;
+}

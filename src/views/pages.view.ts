@@ -1,0 +1,96 @@
+/** Login, consent, error, logout and form_post pages: pure (model) → HTML. */
+import { html, Html } from './html.js';
+import { layout } from './layout.view.js';
+
+export interface LoginModel {
+  action: string;
+  csrf: string;
+  clientName: string;
+  email?: string | undefined;
+  error?: string | undefined;
+}
+
+export function loginPage(m: LoginModel): string {
+  return layout(
+    'Sign in',
+    html`<h1>Sign in</h1>
+<p class="muted">to continue to <strong>${m.clientName}</strong></p>
+${m.error ? html`<p class="error" role="alert">${m.error}</p>` : ''}
+<form method="post" action="${m.action}">
+<input type="hidden" name="csrf" value="${m.csrf}">
+<label for="username">Email</label>
+<input id="username" name="username" type="email" autocomplete="username" required autofocus value="${m.email ?? ''}">
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+<button class="primary" type="submit">Sign in</button>
+</form>`,
+  );
+}
+
+export interface ConsentModel {
+  action: string;
+  csrf: string;
+  clientName: string;
+  clientUri?: string | undefined;
+  userEmail: string;
+  scopes: Array<{ name: string; description: string }>;
+}
+
+/** Allow and Deny are two forms, so each button posts exactly one decision. */
+export function consentPage(m: ConsentModel): string {
+  return layout(
+    'Allow access',
+    html`<h1>Allow access?</h1>
+<p><strong>${m.clientName}</strong> wants to access your account <strong>${m.userEmail}</strong>:</p>
+<ul class="scopes">${m.scopes.map((s) => html`<li><strong>${s.name}</strong>: ${s.description}</li>`)}</ul>
+${m.clientUri ? html`<p class="muted">${m.clientUri}</p>` : ''}
+<form method="post" action="${m.action}">
+<input type="hidden" name="csrf" value="${m.csrf}">
+<input type="hidden" name="decision" value="allow">
+<button class="primary" type="submit">Allow</button>
+</form>
+<form method="post" action="${m.action}">
+<input type="hidden" name="csrf" value="${m.csrf}">
+<input type="hidden" name="decision" value="deny">
+<button class="secondary" type="submit">Deny</button>
+</form>`,
+  );
+}
+
+export function errorPage(title: string, message: string): string {
+  return layout(title, html`<h1>${title}</h1><p class="error" role="alert">${message}</p><p class="muted">You can close this page and return to the application.</p>`);
+}
+
+export function logoutConfirmPage(m: { action: string; csrf: string; fields: Record<string, string> }): string {
+  return layout(
+    'Sign out',
+    html`<h1>Sign out?</h1>
+<p>Do you want to sign out of Gatehouse?</p>
+<form method="post" action="${m.action}">
+<input type="hidden" name="csrf" value="${m.csrf}">
+${Object.entries(m.fields).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)}
+<button class="primary" type="submit">Sign out</button>
+</form>`,
+  );
+}
+
+export function loggedOutPage(): string {
+  return layout('Signed out', html`<h1>You are signed out</h1><p class="muted">You can close this page.</p>`);
+}
+
+/** The one inline script Gatehouse serves; the CSP allows it by hash. */
+export const FORM_POST_SCRIPT = 'document.forms[0].submit();';
+
+export function formPostPage(action: string, fields: Record<string, string>): string {
+  const script = html`<script>${new Html(FORM_POST_SCRIPT)}</script>`;
+  return layout(
+    'Continue',
+    html`<h1>Continue</h1>
+<form method="post" action="${action}">
+${Object.entries(fields).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)}
+<noscript><p>JavaScript is off: press Continue.</p></noscript>
+<button class="primary" type="submit">Continue</button>
+</form>`,
+    { script },
+  );
+}

@@ -1,0 +1,48 @@
+import type { Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resourceServer } from '../../examples/resource-server/server.js';
+import { createDeployment, type Deployment, type ServerProcess } from '../helpers/server.js';
+import { basic, postForm } from '../helpers/http.js';
+
+describe('examples/resource-server verifies Gatehouse tokens', () => {
+  let dep: Deployment;
+  let srv: ServerProcess;
+  let rs: Server;
+  let rsUrl: string;
+  let client: { client_id: string; client_secret: string };
+  beforeAll(async () => {
+    dep = await createDeployment('sqlite', { auth: { accessTokenExpiry: 2 } });
+    srv = await dep.serve();
+    client = JSON.parse((await dep.cli(['clients', 'create', '--scope', 'api:read', '--resource', 'https://api.example.com', '--resource', 'https://other.example.com', '--json'])).stdout);
+    rs = resourceServer(dep.issuer, 'https://api.example.com');
+    await new Promise<void>((r) => rs.listen(0, '127.0.0.1', r));
+    rsUrl = `http://127.0.0.1:${(rs.address() as { port: number }).port}/`;
+  });
+  afterAll(async () => {
+    rs?.close();
+    await dep?.cleanup();
+  });
+
+  const token = async (resource: string) =>
+    (await postForm(`${srv.url}/oauth/token`, { grant_type: 'client_credentials', scope: 'api:read', resource }, { authorization: basic(client.client_id, client.client_secret) })).json['access_token'] as string;
+  const call = (t: string) => fetch(rsUrl, { headers: { authorization: `Bearer ${t}` } });
+
+  it('accepts a fresh token; rejects tampered, wrong-audience and expired tokens; introspection sees revocation', async () => {
+    const fresh = await token('https://api.example.com');
+    const ok = await call(fresh);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ hello: client.client_id, scope: 'api:read' });
+    const [h, p, s] = fresh.split('.');
+    const claims = JSON.parse(Buffer.from(p!, 'base64url').toString());
+    const tampered = `${h}.${Buffer.from(JSON.stringify({ ...claims, scope: 'api:write' })).toString('base64url')}.${s}`;
+    expect((await call(tampered)).status).toBe(401);
+    expect((await call(await token('https://other.example.com'))).status).toBe(401);
+
+    await postForm(`${srv.url}/oauth/revoke`, { token: fresh }, { authorization: basic(client.client_id, client.client_secret) });
+    const intro = await postForm(`${srv.url}/oauth/introspect`, { token: fresh }, { authorization: basic(client.client_id, client.client_secret) });
+    expect(intro.json).toEqual({ active: false });
+
+    await new Promise((r) => setTimeout(r, 3100));
+    expect((await call(fresh)).status).toBe(401); // expired
+  });
+});
