@@ -23,6 +23,7 @@ import { TokenService } from './token/token.service.js';
 import { AccountService } from './accounts/account.service.js';
 import { LoginRateLimiter } from './accounts/login-rate-limiter.js';
 import { AuthorizeService } from './authorize/authorize.service.js';
+import { InteractionSealer } from './authorize/interaction.js';
 import { ConsentService } from './grants/consent.service.js';
 import { SessionService } from './sessions/session.service.js';
 import { LogoutService } from './sessions/logout.service.js';
@@ -147,7 +148,8 @@ export async function createContainer(config: Config, options: ContainerOptions 
       accounts,
       consents,
       codes: stores.codes,
-      interactions: stores.interactions,
+      sealer: new InteractionSealer(config.security.encryptionKey),
+      sessions,
       clock,
       issuer: config.server.issuer,
       codeExpiry: config.auth.codeExpiry,

@@ -1,21 +1,21 @@
 /**
  * The authorization endpoint's decisions: log in, ask consent, or issue a code. Login and consent happen in
- * an interaction: a server-side record bound to the browser by a CSRF token that is both in an HttpOnly
- * cookie and in the form, so a form posted from elsewhere, or to another browser's interaction, is refused.
+ * an interaction (interaction.ts): state sealed into an HttpOnly cookie, with a CSRF token that must also be
+ * in the form, so a form posted from elsewhere, or to another browser's interaction, is refused.
  */
 import { randomUUID } from 'node:crypto';
 import type { AccountService } from '../accounts/account.service.js';
-import type { User } from '../accounts/user.store.js';
+import type { User, UserStore } from '../accounts/user.store.js';
 import type { Client } from '../clients/client.js';
 import type { ClientService } from '../clients/client.service.js';
 import { recordConsent, type ConsentService } from '../grants/consent.service.js';
 import type { ConsentStore } from '../grants/consent.store.js';
 import type { Clock } from '../oauth/clock.js';
-import { AccessDenied, ConsentRequired, LoginRequired, type OAuthError } from '../oauth/errors.js';
-import { constantTimeEqual, sha256 } from '../oauth/hash.js';
+import { AccessDenied, ConsentRequired, InvalidRequest, LoginRequired, type OAuthError } from '../oauth/errors.js';
+import { sha256 } from '../oauth/hash.js';
 import { randomToken } from '../oauth/random.js';
-import type { InteractionStore } from '../sessions/interaction.store.js';
-import type { BrowserSession } from '../sessions/session.store.js';
+import type { SessionService } from '../sessions/session.service.js';
+import type { BrowserSession, SessionStore } from '../sessions/session.store.js';
 import {
   checkAuthorizationRequest,
   RedirectableError,
@@ -23,6 +23,7 @@ import {
   type AuthorizationRequest,
 } from './authorize-request.js';
 import type { CodeStore } from './code.store.js';
+import { InteractionInvalid, MAX_SEALED_LENGTH, type Interaction, type InteractionSealer, type PendingLogin } from './interaction.js';
 import { buildResponse, type AuthorizationResponse } from './response-mode.js';
 
 export interface AuthorizeDeps {
@@ -30,34 +31,42 @@ export interface AuthorizeDeps {
   accounts: AccountService;
   consents: ConsentService;
   codes: CodeStore;
-  interactions: InteractionStore;
+  sealer: InteractionSealer;
+  sessions: SessionService;
   clock: Clock;
   issuer: string;
   codeExpiry: number;
   grantExpiry: number;
   interactionExpiry: number;
-  /** Runs `fn` with stores bound to one transaction: the consent decision commits once. */
-  transaction<T>(fn: (stores: { interactions: InteractionStore; consents: ConsentStore; codes: CodeStore }) => Promise<T>): Promise<T>;
+  /** Runs `fn` with stores bound to one transaction: completing an interaction commits once. */
+  transaction<T>(fn: (stores: { consents: ConsentStore; codes: CodeStore; sessions: SessionStore; users: UserStore }) => Promise<T>): Promise<T>;
+}
+
+/**
+ * Who completes an authorization: the browser's session, or a login made during the interaction, whose new
+ * session is stored with the grant (replacing the browser's previous one) and whose cookie the route sets.
+ */
+export interface SignIn {
+  session: BrowserSession;
+  created?: { cookie: string; replaces: BrowserSession | undefined };
 }
 
 export type Step = 'login' | 'consent';
 
 export interface InteractionView {
   step: Step;
-  interactionId: string;
-  /** The CSRF token: rendered into the form and set as the interaction cookie. */
-  csrf: string;
+  interaction: Interaction;
+  /** The interaction sealed for its cookie; its CSRF token goes into the form. */
+  sealed: string;
   client: Client;
-  request: AuthorizationRequest;
   user: User | undefined;
 }
 
-export type Outcome = { kind: 'respond'; response: AuthorizationResponse } | { kind: 'interact'; view: InteractionView };
+export type Outcome =
+  | { kind: 'respond'; response: AuthorizationResponse; signIn?: SignIn }
+  | { kind: 'interact'; view: InteractionView };
 
-/** The interaction is unknown, expired, or its CSRF token does not match: shown as an error page. */
-export class InteractionInvalid extends Error {
-  override name = 'InteractionInvalid';
-}
+export { InteractionInvalid };
 
 export class AuthorizeService {
   private readonly deps: AuthorizeDeps;
@@ -84,47 +93,91 @@ export class AuthorizeService {
     if (request.prompt.includes('none')) {
       if (needsLogin) return this.fail(request, new LoginRequired('the user is not signed in'));
       if (await this.needsConsent(client, active!, request)) return this.fail(request, new ConsentRequired('the user has not consented'));
-      return { kind: 'respond', response: await this.issueCode(request, active!, session!) };
+      return { kind: 'respond', response: await this.issueNow(request, active!, session!) };
     }
     if (!needsLogin && !(await this.needsConsent(client, active!, request))) {
-      return { kind: 'respond', response: await this.issueCode(request, active!, session!) };
+      return { kind: 'respond', response: await this.issueNow(request, active!, session!) };
     }
-    return { kind: 'interact', view: await this.startInteraction(client, request, needsLogin ? undefined : active) };
+    return this.startInteraction(client, request, needsLogin ? undefined : active);
   }
 
-  /** Loads an interaction for a POST, checking expiry and the CSRF token from both the form and the cookie. */
-  async resume(interactionId: string, formCsrf: string | undefined, cookieCsrf: string | undefined) {
-    const interaction = await this.deps.interactions.find(interactionId);
-    const now = this.deps.clock.now();
-    if (!interaction || interaction.expiresAt <= now) throw new InteractionInvalid('This sign-in request has expired. Return to the application and try again.');
-    if (!formCsrf || !cookieCsrf || !constantTimeEqual(formCsrf, cookieCsrf) || !constantTimeEqual(sha256(formCsrf), interaction.csrfHash)) {
-      throw new InteractionInvalid('This form could not be verified. Return to the application and try again.');
-    }
+  /** Opens an interaction's cookie for a POST, checking expiry and the CSRF token of the form. */
+  async resume(id: string, sealed: string | undefined, formCsrf: string | undefined): Promise<{ interaction: Interaction; client: Client }> {
+    const interaction = this.deps.sealer.open(id, sealed, formCsrf, this.deps.clock.now());
     const client = await this.deps.clients.find(interaction.clientId);
     if (!client) throw new InteractionInvalid('The application is no longer registered.');
-    return { interaction, client, request: JSON.parse(interaction.params) as AuthorizationRequest, csrf: formCsrf };
+    return { interaction, client };
   }
 
-  /** After a successful login inside interaction `id`: ask consent if needed, else issue the code. */
-  async afterLogin(id: string, csrf: string, client: Client, request: AuthorizationRequest, user: User, session: BrowserSession): Promise<Outcome> {
-    if (await this.needsConsent(client, user, request)) {
-      await this.deps.interactions.setUser(id, user.id);
-      return { kind: 'interact', view: { step: 'consent', interactionId: id, csrf, client, request, user } };
+  /** After a successful login inside an interaction: ask consent if needed, else complete it. */
+  async afterLogin(interaction: Interaction, client: Client, user: User, previous: BrowserSession | undefined): Promise<Outcome> {
+    const login = { authTime: this.deps.clock.now(), amr: ['pwd'] };
+    if (await this.needsConsent(client, user, interaction.request)) {
+      const next = { ...interaction, userId: user.id, login };
+      return { kind: 'interact', view: { step: 'consent', interaction: next, sealed: this.deps.sealer.seal(next), client, user } };
     }
-    if (!(await this.deps.interactions.consume(id))) throw new InteractionInvalid('This sign-in request was already completed.');
-    return { kind: 'respond', response: await this.issueCode(request, user, session) };
+    const signIn = this.newSignIn(user.id, login, previous);
+    return { kind: 'respond', response: await this.complete(interaction, signIn, 'not-asked', user), signIn };
+  }
+
+  /** Who decides on the consent page: the login made in the interaction, else the browser's own session. */
+  consentSignIn(interaction: Interaction, current: BrowserSession | undefined): SignIn {
+    if (interaction.userId === null) throw new InteractionInvalid('This sign-in request has no signed-in user.');
+    if (interaction.login) return this.newSignIn(interaction.userId, interaction.login, current);
+    if (!current || current.userId !== interaction.userId) {
+      throw new InteractionInvalid('You are no longer signed in. Return to the application and try again.');
+    }
+    return { session: current };
   }
 
   /** The consent decision. The interaction completes once; a second post is refused. */
-  async decide(id: string, request: AuthorizationRequest, user: User, session: BrowserSession, allow: boolean): Promise<AuthorizationResponse> {
+  async decide(interaction: Interaction, signIn: SignIn, allow: boolean): Promise<AuthorizationResponse> {
+    return this.complete(interaction, signIn, allow ? 'allow' : 'deny');
+  }
+
+  /**
+   * Completes an interaction in one transaction: the new session (if the login happened here), then on allow
+   * the consent, the grant (whose id is the interaction's, so a replay finds it taken) and the code. The user
+   * is read inside it (unless the login just read it), so an account disabled meanwhile gets nothing.
+   */
+  private async complete(
+    interaction: Interaction,
+    signIn: SignIn,
+    consent: 'allow' | 'deny' | 'not-asked',
+    signedIn?: User,
+  ): Promise<AuthorizationResponse> {
+    const request = interaction.request;
     // Inside the transaction only its own stores may be touched (SQLite has one connection), so read first.
     const grantExpiry = await this.grantExpiry(request.clientId);
-    return this.deps.transaction(async ({ interactions, consents, codes }) => {
-      if (!(await interactions.consume(id))) throw new InteractionInvalid('This sign-in request was already completed.');
-      if (!allow) return this.fail(request, new AccessDenied('the user denied the request')).response;
-      await recordConsent(consents, user.id, request.clientId, request.scopes, this.deps.clock.now());
-      return this.issueCode(request, user, session, grantExpiry, codes);
+    const now = this.deps.clock.now();
+    return this.deps.transaction(async ({ consents, codes, sessions, users }) => {
+      const user = signedIn ?? (await users.findById(signIn.session.userId));
+      if (!user || user.disabledAt !== null) throw new InteractionInvalid('This account is disabled.');
+      if (signIn.created) {
+        if (signIn.created.replaces) await sessions.delete(signIn.created.replaces.id);
+        await sessions.insert(signIn.session);
+      }
+      if (consent === 'deny') return this.fail(request, new AccessDenied('the user denied the request')).response;
+      if (consent === 'allow') await recordConsent(consents, user.id, request.clientId, request.scopes, now);
+      return this.completeOnce(interaction.id, request, user, signIn.session, grantExpiry, codes);
     });
+  }
+
+  private newSignIn(userId: string, login: PendingLogin, replaces: BrowserSession | undefined): SignIn {
+    const { session, cookie } = this.deps.sessions.issue(userId, login.amr, login.authTime);
+    return { session, created: { cookie, replaces } };
+  }
+
+  /** A code for a person already signed in and consented: no interaction, a fresh grant. */
+  private async issueNow(request: AuthorizationRequest, user: User, session: BrowserSession): Promise<AuthorizationResponse> {
+    return this.completeOnce(randomUUID(), request, user, session, await this.grantExpiry(request.clientId), this.deps.codes);
+  }
+
+  /** Issues the code under grant `id`; refused when that grant exists (a completed interaction replayed). */
+  private async completeOnce(id: string, request: AuthorizationRequest, user: User, session: BrowserSession, grantExpiry: number, codes: CodeStore) {
+    const response = await this.issueCode(request, user, session, id, grantExpiry, codes);
+    if (!response) throw new InteractionInvalid('This sign-in request was already completed.');
+    return response;
   }
 
   private async needsConsent(client: Client, user: User, request: AuthorizationRequest): Promise<boolean> {
@@ -133,20 +186,12 @@ export class AuthorizeService {
     return !(await this.deps.consents.covers(user.id, client.clientId, request.scopes));
   }
 
-  private async startInteraction(client: Client, request: AuthorizationRequest, user: User | undefined): Promise<InteractionView> {
-    const now = this.deps.clock.now();
-    const csrf = randomToken(32);
-    const id = randomToken(16);
-    await this.deps.interactions.insert({
-      id,
-      csrfHash: sha256(csrf),
-      clientId: client.clientId,
-      params: JSON.stringify(request),
-      userId: user?.id ?? null,
-      createdAt: now,
-      expiresAt: now + this.deps.interactionExpiry,
-    });
-    return { step: user ? 'consent' : 'login', interactionId: id, csrf, client, request, user };
+  private startInteraction(client: Client, request: AuthorizationRequest, user: User | undefined): Outcome {
+    const interaction = this.deps.sealer.start(client.clientId, request, user?.id ?? null, this.deps.clock.now() + this.deps.interactionExpiry);
+    const sealed = this.deps.sealer.seal(interaction);
+    // Only an oversized request (a huge state, say) gets here; its cookie would be dropped by the browser.
+    if (sealed.length > MAX_SEALED_LENGTH) return this.fail(request, new InvalidRequest('the authorization request is too large'));
+    return { kind: 'interact', view: { step: user ? 'consent' : 'login', interaction, sealed, client, user } };
   }
 
   /** The grant lifetime: the client's refresh token lifetime, else the server's. Read before any transaction. */
@@ -154,18 +199,18 @@ export class AuthorizeService {
     return (await this.deps.clients.find(clientId))?.refreshTokenTtl ?? this.deps.grantExpiry;
   }
 
+  /** Creates the grant `grantId` and its code; undefined when that grant already exists. */
   private async issueCode(
     request: AuthorizationRequest,
     user: User,
     session: BrowserSession,
-    grantExpiry?: number,
-    codes: CodeStore = this.deps.codes,
-  ): Promise<AuthorizationResponse> {
+    grantId: string,
+    grantExpiry: number,
+    codes: CodeStore,
+  ): Promise<AuthorizationResponse | undefined> {
     const now = this.deps.clock.now();
-    grantExpiry ??= await this.grantExpiry(request.clientId);
     const code = randomToken(32);
-    const grantId = randomUUID();
-    await codes.issue(
+    const issued = await codes.issue(
       { id: grantId, clientId: request.clientId, userId: user.id, scope: request.scopes.join(' '), createdAt: now, expiresAt: now + grantExpiry, revokedAt: null },
       {
         codeHash: sha256(code),
@@ -187,7 +232,7 @@ export class AuthorizeService {
         consumedAt: null,
       },
     );
-    return buildResponse(request, { code }, this.deps.issuer);
+    return issued ? buildResponse(request, { code }, this.deps.issuer) : undefined;
   }
 
   private fail(request: AuthorizationRequest, err: OAuthError): { kind: 'respond'; response: AuthorizationResponse } {

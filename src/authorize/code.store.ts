@@ -33,8 +33,8 @@ export interface AuthorizationCode {
 export type ConsumeResult = { code: AuthorizationCode } | { replayedGrantId: string } | undefined;
 
 export interface CodeStore {
-  /** Creates the grant and its code together. */
-  issue(grant: Grant, code: AuthorizationCode): Promise<void>;
+  /** Creates the grant and its code together; false (and nothing written) when the grant id is taken. */
+  issue(grant: Grant, code: AuthorizationCode): Promise<boolean>;
   /**
    * Marks the code consumed atomically (`UPDATE … WHERE consumed_at IS NULL RETURNING *`): exactly one caller
    * gets the code; a later caller learns the grant it belonged to (a replay); an unknown code gives undefined.

@@ -14,6 +14,12 @@ export interface SessionDeps {
   idleTimeout: number;
 }
 
+export interface NewSession {
+  session: BrowserSession;
+  /** `id.secret`: the cookie value, which only the browser keeps. */
+  cookie: string;
+}
+
 /** Touching on every request would be a write per request; once a minute is enough for the idle timeout. */
 const TOUCH_EVERY = 60;
 
@@ -24,8 +30,8 @@ export class SessionService {
     this.deps = deps;
   }
 
-  /** Starts a session; returns it with the cookie value (shown only here). */
-  async create(userId: string, amr: string[]): Promise<{ session: BrowserSession; cookie: string }> {
+  /** A new session and its cookie value, not yet stored: the caller stores it, inside its own transaction. */
+  issue(userId: string, amr: string[], authTime: number): NewSession {
     const now = this.deps.clock.now();
     const id = randomToken(16);
     const secret = randomToken(32);
@@ -34,13 +40,12 @@ export class SessionService {
       secretHash: sha256(secret),
       userId,
       sid: randomToken(16),
-      authTime: now,
+      authTime,
       amr,
       createdAt: now,
       lastSeenAt: now,
       expiresAt: now + this.deps.lifetime,
     };
-    await this.deps.store.insert(session);
     return { session, cookie: `${id}.${secret}` };
   }
 

@@ -151,16 +151,6 @@ export interface BrowserSessionsTable {
   expires_at: number;
 }
 
-export interface InteractionsTable {
-  id: string;
-  csrf_hash: string;
-  client_id: string;
-  params: string;
-  user_id: string | null;
-  created_at: number;
-  expires_at: number;
-}
-
 export interface SigningKeysTable {
   kid: string;
   alg: string;
@@ -210,7 +200,6 @@ export interface Database {
   revoked_access_tokens: RevokedAccessTokensTable;
   consents: ConsentsTable;
   browser_sessions: BrowserSessionsTable;
-  interactions: InteractionsTable;
   signing_keys: SigningKeysTable;
   upstream_providers: UpstreamProvidersTable;
   registration_tokens: RegistrationTokensTable;

@@ -8,7 +8,7 @@ import { kyselyClientStore } from './kysely/client.kysely.js';
 import { kyselyTokenStore } from './kysely/token.kysely.js';
 import { kyselyRegistrationTokenStore } from './kysely/registration-token.kysely.js';
 import { kyselyCodeStore } from './kysely/code.kysely.js';
-import { kyselyConsentStore, kyselyInteractionStore, kyselySessionStore } from './kysely/session.kysely.js';
+import { kyselyConsentStore, kyselySessionStore } from './kysely/session.kysely.js';
 
 /** A database handle or an open transaction: every store works on either. */
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -30,7 +30,6 @@ export function createStores(db: Executor) {
     registrationTokens: kyselyRegistrationTokenStore(db),
     codes: kyselyCodeStore(db),
     sessions: kyselySessionStore(db),
-    interactions: kyselyInteractionStore(db),
     consents: kyselyConsentStore(db),
   };
 }
@@ -44,7 +43,7 @@ export function createGrantStores(db: Executor) {
 
 /** The stores the consent decision uses inside its transaction. */
 export function createDecisionStores(db: Executor) {
-  return { interactions: kyselyInteractionStore(db), consents: kyselyConsentStore(db), codes: kyselyCodeStore(db) };
+  return { consents: kyselyConsentStore(db), codes: kyselyCodeStore(db), sessions: kyselySessionStore(db), users: kyselyUserStore(db) };
 }
 
 /** `transaction(fn)`: every store `fn` touches commits together or not at all. */

@@ -32,7 +32,7 @@ export interface TokenStore {
   /** RFC 7523 §3: records an assertion jti; false when it was already used. */
   useAssertionJti(jtiHash: string, expiresAt: number, now: number): Promise<boolean>;
   /**
-   * Deletes rows whose lifetime has ended (denylist, assertion jtis, codes, sessions, interactions, grants with
+   * Deletes rows whose lifetime has ended (denylist, assertion jtis, codes, sessions, grants with
    * their refresh tokens); returns how many. Run periodically by `gatehouse serve`.
    */
   purgeExpired(now: number): Promise<number>;

@@ -77,16 +77,20 @@ describe.each(DIALECTS)('authorization endpoint, login and consent (%s)', (diale
     expect(page).toContain('autocomplete="username"');
     expect(page).toContain('<label for="password">');
     const login = await b.submit(page, { username: 'bob@example.com', password: 'bob-password-123' });
-    const cookie = login.headers.getSetCookie().find((c) => c.startsWith('gh_session='))!;
-    expect(cookie).toMatch(/HttpOnly/i);
-    expect(cookie).toMatch(/SameSite=Lax/i);
+    const interactionCookie = login.headers.getSetCookie().find((c) => c.startsWith('gh_i_'))!;
+    expect(interactionCookie).toMatch(/HttpOnly/i);
+    expect(interactionCookie).toMatch(/SameSite=Lax/i);
     // consent page names the client and each scope
     const consent = await login.text();
     expect(consent).toContain('Demo confidential client');
     expect(consent).toContain('Allow');
     expect(consent).toContain('Deny');
+    // The session of the login is stored when the interaction completes (even by a denial) and its cookie set then.
     const denied = await b.submit(consent, {}, 1);
     expect(errorOf(denied).error).toBe('access_denied');
+    const cookie = denied.headers.getSetCookie().find((c) => c.startsWith('gh_session='))!;
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Lax/i);
   });
 
   it.skipIf(skip)('a form without the CSRF token, or with the cookie missing, is refused', async () => {
@@ -101,6 +105,31 @@ describe.each(DIALECTS)('authorization endpoint, login and consent (%s)', (diale
     expect(noCookie.status).toBe(400);
     const crossSite = await b.post(form.action, { ...form.fields, username: 'bob@example.com', password: 'bob-password-123' }, { 'sec-fetch-site': 'cross-site' });
     expect(crossSite.status).toBe(400);
+  });
+
+  it.skipIf(skip)('a consent decision completes once: a replayed post, or a tampered interaction cookie, is refused', async () => {
+    const b = new Browser(srv.url);
+    const page = await (await b.get(query({ prompt: 'consent' }))).text();
+    const consent = await (await b.submit(page, { username: 'bob@example.com', password: 'bob-password-123' })).text();
+    const form = forms(consent)[0]!;
+    const cookies = b.jar.header(new URL(form.action, srv.url).href);
+    const post = (cookie: string) =>
+      fetch(new URL(form.action, srv.url), {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+        body: new URLSearchParams({ ...form.fields, decision: 'allow' }).toString(),
+      });
+    const tampered = cookies.replace(/(gh_i_[\w-]+=v1\.[\w-]+\.)(\w)/, (_, head: string, c: string) => head + (c === 'A' ? 'B' : 'A'));
+    expect(tampered).not.toBe(cookies);
+    expect((await post(tampered)).status).toBe(400);
+    const first = await post(cookies);
+    expect(first.status).toBe(303);
+    expect(new URL(first.headers.get('location')!).searchParams.get('code')).toBeTruthy();
+    const replay = await post(cookies);
+    expect(replay.status).toBe(400);
+    expect(replay.headers.get('location')).toBeNull();
+    expect(await replay.text()).toContain('already completed');
   });
 
   it.skipIf(skip)('unknown email and wrong password answer the same; repeated failures get 429 with Retry-After', async () => {

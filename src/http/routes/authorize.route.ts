@@ -7,22 +7,23 @@ import { consentPage, loginPage } from '../../views/pages.view.js';
 import { scopeDescriptions } from '../../views/scopes.js';
 import { cookieOptions, interactionCookie, SESSION_COOKIE, sendAuthorizationResponse, sendErrorPage, sendPage } from '../plugins/browser.js';
 
-/** Renders the login or consent step of an interaction and binds it to this browser with its CSRF cookie. */
+/** Renders the login or consent step of an interaction and hands this browser its sealed state in a cookie. */
 export function renderInteraction(c: Container, reply: FastifyReply, view: InteractionView, status = 200, error?: string, email?: string) {
-  const action = `/oauth/interaction/${view.interactionId}/${view.step}`;
-  reply.setCookie(interactionCookie(view.interactionId), view.csrf, cookieOptions(c.config.server.issuer, `/oauth/interaction/${view.interactionId}`, c.config.auth.interactionExpiry));
+  const { id, csrf, request } = view.interaction;
+  const action = `/oauth/interaction/${id}/${view.step}`;
+  reply.setCookie(interactionCookie(id), view.sealed, cookieOptions(c.config.server.issuer, `/oauth/interaction/${id}`, c.config.auth.interactionExpiry));
   const page =
     view.step === 'login'
-      ? loginPage({ action, csrf: view.csrf, clientName: view.client.name, email: email ?? view.request.loginHint, error })
+      ? loginPage({ action, csrf, clientName: view.client.name, email: email ?? request.loginHint, error })
       : consentPage({
           action,
-          csrf: view.csrf,
+          csrf,
           clientName: view.client.name,
           clientUri: view.client.metadata['client_uri'] as string | undefined,
           userEmail: view.user?.email ?? '',
-          scopes: scopeDescriptions(view.request.scopes),
+          scopes: scopeDescriptions(request.scopes),
         });
-  return sendPage(reply, status, page, [view.request.redirectUri]);
+  return sendPage(reply, status, page, [request.redirectUri]);
 }
 
 export async function currentSession(c: Container, request: FastifyRequest) {

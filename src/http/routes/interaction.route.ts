@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Container } from '../../app.js';
-import { InteractionInvalid } from '../../authorize/authorize.service.js';
+import { InteractionInvalid, type SignIn } from '../../authorize/authorize.service.js';
 import { singleValued } from '../../oauth/params.js';
 import { cookieOptions, interactionCookie, isCrossSitePost, SESSION_COOKIE, sendAuthorizationResponse } from '../plugins/browser.js';
 import { currentSession, renderInteraction } from './authorize.route.js';
@@ -14,17 +14,21 @@ export function interactionRoutes(app: FastifyInstance, c: Container): void {
   const resume = async (request: FastifyRequest<WithId>) => {
     if (isCrossSitePost(request)) throw new InteractionInvalid('This form was submitted from another site.');
     const form = singleValued(request.body);
-    const state = await c.authorize.resume(request.params.id, form['csrf'], request.cookies[interactionCookie(request.params.id)]);
+    const state = await c.authorize.resume(request.params.id, request.cookies[interactionCookie(request.params.id)], form['csrf']);
     return { ...state, form };
   };
   const finish = (reply: FastifyReply, id: string) => reply.clearCookie(interactionCookie(id), { path: `/oauth/interaction/${id}` });
+  /** A login made in the interaction was stored with its completion: now the browser gets the session cookie. */
+  const startSession = (reply: FastifyReply, signIn: SignIn | undefined) =>
+    signIn?.created ? reply.setCookie(SESSION_COOKIE, signIn.created.cookie, { ...cookieOptions(c.config.server.issuer, '/', c.sessions.lifetime), signed: true }) : reply;
 
   app.post<WithId>('/oauth/interaction/:id/login', async (request, reply) => {
-    const { interaction, client, request: authz, csrf, form } = await resume(request);
+    const { interaction, client, form } = await resume(request);
     if (interaction.userId !== null) throw new InteractionInvalid('This sign-in request already has a signed-in user.');
     const email = (form['username'] ?? '').trim();
     const now = c.clock.now();
-    const view = { step: 'login' as const, interactionId: interaction.id, csrf, client, request: authz, user: undefined };
+    const sealed = request.cookies[interactionCookie(interaction.id)]!;
+    const view = { step: 'login' as const, interaction, sealed, client, user: undefined };
     const wait = c.loginLimiter.retryAfter(email, request.ip, now);
     if (wait > 0) {
       reply.header('retry-after', String(wait));
@@ -36,25 +40,18 @@ export function interactionRoutes(app: FastifyInstance, c: Container): void {
       return renderInteraction(c, reply, view, 401, LOGIN_FAILED, email);
     }
     c.loginLimiter.recordSuccess(email);
-    const previous = await currentSession(c, request);
-    if (previous) await c.sessions.end(previous);
-    const { session, cookie } = await c.sessions.create(user.id, ['pwd']);
-    reply.setCookie(SESSION_COOKIE, cookie, { ...cookieOptions(c.config.server.issuer, '/', c.sessions.lifetime), signed: true });
-    const outcome = await c.authorize.afterLogin(interaction.id, csrf, client, authz, user, session);
+    const outcome = await c.authorize.afterLogin(interaction, client, user, await currentSession(c, request));
     if (outcome.kind === 'interact') return renderInteraction(c, reply, outcome.view);
-    return sendAuthorizationResponse(finish(reply, interaction.id), outcome.response);
+    return sendAuthorizationResponse(startSession(finish(reply, interaction.id), outcome.signIn), outcome.response);
   });
 
   app.post<WithId>('/oauth/interaction/:id/consent', async (request, reply) => {
-    const { interaction, request: authz, form } = await resume(request);
-    const session = await currentSession(c, request);
-    if (!session || session.userId !== interaction.userId) throw new InteractionInvalid('You are no longer signed in. Return to the application and try again.');
-    const user = await c.accounts.find(session.userId);
-    if (!user || user.disabledAt !== null) throw new InteractionInvalid('This account is disabled.');
+    const { interaction, form } = await resume(request);
+    const signIn = c.authorize.consentSignIn(interaction, await currentSession(c, request));
     const decision = form['decision'];
     if (decision !== 'allow' && decision !== 'deny') throw new InteractionInvalid('Choose Allow or Deny.');
-    const response = await c.authorize.decide(interaction.id, authz, user, session, decision === 'allow');
-    return sendAuthorizationResponse(finish(reply, interaction.id), response);
+    const response = await c.authorize.decide(interaction, signIn, decision === 'allow');
+    return sendAuthorizationResponse(startSession(finish(reply, interaction.id), signIn), response);
   });
 
 }

@@ -9,8 +9,9 @@ const CODE_COLUMNS = [
   'code_challenge_method', 'auth_time', 'sid', 'amr', 'claims', 'created_at', 'expires_at', 'consumed_at',
 ] as const;
 const GRANT_COLUMNS = ['id', 'client_id', 'user_id', 'scope', 'created_at', 'expires_at', 'revoked_at'] as const;
-/** Parameters: GRANT_COLUMNS in order. */
-const INSERT_GRANT = (db: Executor) => db.insertInto('grants').values(placeholderRow(GRANT_COLUMNS));
+/** Parameters: GRANT_COLUMNS in order. Returns no row when the id is taken (a completed interaction replayed). */
+const INSERT_GRANT = (db: Executor) =>
+  db.insertInto('grants').values(placeholderRow(GRANT_COLUMNS)).onConflict((oc) => oc.column('id').doNothing()).returning('id');
 /** Parameters: CODE_COLUMNS in order. */
 const INSERT_CODE = (db: Executor) => db.insertInto('authorization_codes').values(placeholderRow(CODE_COLUMNS));
 /** Parameters: now, code_hash. */
@@ -43,12 +44,14 @@ export function kyselyCodeStore(db: Executor): CodeStore {
   const codeGrant = prepared(db, CODE_GRANT);
   return {
     async issue(g, c) {
-      await inTransaction(db, async (tx) => {
-        await prepared(tx, INSERT_GRANT)(g.id, g.clientId, g.userId, g.scope, g.createdAt, g.expiresAt, g.revokedAt);
+      return inTransaction(db, async (tx) => {
+        const created = await prepared(tx, INSERT_GRANT)(g.id, g.clientId, g.userId, g.scope, g.createdAt, g.expiresAt, g.revokedAt);
+        if (created.length === 0) return false;
         await prepared(tx, INSERT_CODE)(
           c.codeHash, c.grantId, c.clientId, c.userId, c.redirectUri, c.scope, c.resource, c.nonce, c.codeChallenge,
           c.codeChallengeMethod, c.authTime, c.sid, c.amr, c.claims, c.createdAt, c.expiresAt, null,
         );
+        return true;
       });
     },
     async consume(codeHash, now) {

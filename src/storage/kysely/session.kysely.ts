@@ -1,20 +1,12 @@
-import type { InteractionStore } from '../../sessions/interaction.store.js';
 import type { SessionStore } from '../../sessions/session.store.js';
 import type { ConsentStore } from '../../grants/consent.store.js';
 import type { Executor } from '../stores.js';
 import { placeholderRow, prepared } from '../prepared.js';
 
 const SESSION_COLUMNS = ['id', 'secret_hash', 'user_id', 'sid', 'auth_time', 'amr', 'created_at', 'last_seen_at', 'expires_at'] as const;
-const INTERACTION_COLUMNS = ['id', 'csrf_hash', 'client_id', 'params', 'user_id', 'created_at', 'expires_at'] as const;
 /** Parameters: SESSION_COLUMNS in order. */
 const INSERT_SESSION = (db: Executor) => db.insertInto('browser_sessions').values(placeholderRow(SESSION_COLUMNS));
 const FIND_SESSION = (db: Executor) => db.selectFrom('browser_sessions').selectAll().where('id', '=', '');
-/** Parameters: INTERACTION_COLUMNS in order. */
-const INSERT_INTERACTION = (db: Executor) => db.insertInto('interactions').values(placeholderRow(INTERACTION_COLUMNS));
-const FIND_INTERACTION = (db: Executor) => db.selectFrom('interactions').selectAll().where('id', '=', '');
-/** Parameters: user_id, id. */
-const SET_INTERACTION_USER = (db: Executor) => db.updateTable('interactions').set({ user_id: '' }).where('id', '=', '');
-const DELETE_INTERACTION = (db: Executor) => db.deleteFrom('interactions').where('id', '=', '').returning('id');
 /** Parameters: user_id, client_id, scope, created_at, updated_at. Insert or replace the scope. */
 const SAVE_CONSENT = (db: Executor) =>
   db
@@ -57,28 +49,6 @@ export function kyselySessionStore(db: Executor): SessionStore {
     },
     async deleteBySid(sid) {
       await db.deleteFrom('browser_sessions').where('sid', '=', sid).execute();
-    },
-  };
-}
-
-export function kyselyInteractionStore(db: Executor): InteractionStore {
-  const insert = prepared(db, INSERT_INTERACTION);
-  const find = prepared(db, FIND_INTERACTION);
-  const setUser = prepared(db, SET_INTERACTION_USER);
-  const remove = prepared(db, DELETE_INTERACTION);
-  return {
-    async insert(i) {
-      await insert(i.id, i.csrfHash, i.clientId, i.params, i.userId, i.createdAt, i.expiresAt);
-    },
-    async find(id) {
-      const [r] = await find(id);
-      return r && { id: r.id, csrfHash: r.csrf_hash, clientId: r.client_id, params: r.params, userId: r.user_id, createdAt: r.created_at, expiresAt: r.expires_at };
-    },
-    async setUser(id, userId) {
-      await setUser(userId, id);
-    },
-    async consume(id) {
-      return (await remove(id)).length === 1;
     },
   };
 }

@@ -135,7 +135,7 @@ export function kyselyTokenStore(db: Executor): TokenStore & GrantTokenStore {
     async purgeExpired(now) {
       let n = 0;
       // Grants go last: deleting one cascades to its codes and refresh tokens (a family expires with its grant).
-      for (const table of ['revoked_access_tokens', 'client_assertion_jtis', 'authorization_codes', 'browser_sessions', 'interactions', 'grants'] as const) {
+      for (const table of ['revoked_access_tokens', 'client_assertion_jtis', 'authorization_codes', 'browser_sessions', 'grants'] as const) {
         n += Number((await db.deleteFrom(table).where('expires_at', '<=', now).executeTakeFirst()).numDeletedRows);
       }
       return n;
