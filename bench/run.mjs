@@ -89,7 +89,8 @@ function prepareGatehouse(alg, port) {
   return {
     name: `gatehouse-${alg}`,
     url: `http://127.0.0.1:${port}`,
-    start: [process.execPath, BIN, 'serve', '--config', config],
+    // Started the way an operator does (./bin/gatehouse serve), so its shebang's runtime flags apply.
+    start: [BIN, 'serve', '--config', config],
     cpu: 0,
     restart: 'scenario',
     cc_basic: { client_id: 'cc-basic', client_secret: basic.client_secret },

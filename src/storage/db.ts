@@ -1,7 +1,5 @@
 import { Kysely, sql } from 'kysely';
 import type { Database } from './schema.js';
-import { sqliteDialect } from './dialects/sqlite.js';
-import { postgresDialect } from './dialects/postgres.js';
 
 export type Db = Kysely<Database>;
 
@@ -24,9 +22,11 @@ export class DatabaseUnavailable extends Error {
 /** Opens the database chosen by the URL scheme and proves it is reachable. */
 export async function openDatabase(options: DatabaseOptions): Promise<Db> {
   const isSqlite = options.url.startsWith('sqlite:');
-  const db = new Kysely<Database>({
-    dialect: isSqlite ? sqliteDialect(options.url) : postgresDialect(options),
-  });
+  // Only the driver in use is loaded: a SQLite deployment never pays for pg's memory, nor PostgreSQL for SQLite's.
+  const dialect = isSqlite
+    ? (await import('./dialects/sqlite.js')).sqliteDialect(options.url)
+    : (await import('./dialects/postgres.js')).postgresDialect(options);
+  const db = new Kysely<Database>({ dialect });
   try {
     if (!isSqlite && options.schema) {
       await sql`create schema if not exists ${sql.id(options.schema)}`.execute(db);
