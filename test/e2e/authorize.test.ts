@@ -55,6 +55,10 @@ describe.each(DIALECTS)('authorization endpoint, login and consent (%s)', (diale
       expect(res.status, JSON.stringify(p)).toBe(303);
       expect(errorOf(res), JSON.stringify(p)).toEqual({ error, state: 's1', iss: dep.issuer, origin: 'http://localhost:8080' });
     }
+    // A request too large to keep in the interaction cookie is refused rather than lost by the browser.
+    const huge = await new Browser(srv.url).get(query({ state: 'x'.repeat(4000) }));
+    expect(huge.status).toBe(303);
+    expect(new URL(huge.headers.get('location')!).searchParams.get('error')).toBe('invalid_request');
     // fragment and form_post carry the same parameters
     const frag = await new Browser(srv.url).get(query({ prompt: 'none', response_mode: 'fragment' }));
     expect(new URL(frag.headers.get('location')!).hash).toContain('error=login_required');
