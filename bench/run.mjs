@@ -3,7 +3,9 @@
 //
 //   npm run bench -- [--db sqlite|postgres] [--scenarios cc,cc-jwt,...] [--connections 1,16,64]
 //                    [--duration 10] [--runs 3] [--no-peer] [--peer-first] [--limits] [--only gatehouse-ES256,...]
-//                    [--out file.json]
+//                    [--rounds N] [--out file.json]
+//
+// --rounds N runs the load N times with the order alternating and prints the median of per-round ratios.
 //
 // It copies ../shared/bench into bench/.work (the shared folder is read-only), installs its dependencies once,
 // prepares one Gatehouse deployment per signing alg (database, clients, a user), writes a targets file with
@@ -171,7 +173,25 @@ process.on('exit', () => {
   // The bench schemas are throwaway: drop them so repeated runs leave nothing behind.
   spawnSync(process.execPath, ['-e', `const pg=require('pg');const c=new pg.Client(${JSON.stringify(PG_URL)});c.connect().then(()=>c.query(${JSON.stringify(['RS256', 'ES256'].map((a) => `drop schema if exists bench_${a.toLowerCase()}_${process.pid} cascade;`).join(''))})).finally(()=>c.end())`], { cwd: ROOT });
 });
-const r = spawnSync(taskset ? 'taskset' : process.execPath, taskset ? ['-c', '1', process.execPath, ...loadArgs] : loadArgs, { cwd: WORK, stdio: 'inherit' });
+const load = (argv) => spawnSync(taskset ? 'taskset' : process.execPath, taskset ? ['-c', '1', process.execPath, ...argv] : argv, { cwd: WORK, stdio: 'inherit' });
+if (args.rounds) {
+  // Interleaved rounds, order alternating: this host's noise comes in bursts of minutes, so ratios are taken
+  // within a round and their median reported (bench/ratios.mjs).
+  const outs = [];
+  for (let i = 1; i <= Number(args.rounds); i++) {
+    const ordered = i % 2 ? targets : [...targets.filter((t) => !t.name.startsWith('gatehouse')), ...targets.filter((t) => t.name.startsWith('gatehouse'))];
+    const roundTargets = targetsFile.replace(/\.json$/, `-r${i}.json`);
+    writeFileSync(roundTargets, JSON.stringify(ordered, null, 2));
+    const roundOut = out.replace(/\.json$/, `-r${i}.json`);
+    outs.push(roundOut);
+    const argv = loadArgs.map((a) => (a === targetsFile ? roundTargets : a === out ? roundOut : a));
+    if (load(argv).status !== 0) process.exit(1);
+  }
+  spawnSync(process.execPath, [join(ROOT, 'bench/ratios.mjs'), ...outs], { stdio: 'inherit' });
+  console.log(`bench: password hash per flow ≈ ${Math.round(hashUs)} µs CPU (-lighthash targets: ${Math.round(lightUs)} µs)`);
+  process.exit(0);
+}
+const r = load(loadArgs);
 console.log(`bench: raw results in ${out}; password hash per flow ≈ ${Math.round(hashUs)} µs CPU (-lighthash targets: ${Math.round(lightUs)} µs)`);
 if (args.limits && r.status === 0) {
   // The bare-server ceilings (node:http and Fastify signing ES256/RS256 JWTs), measured in the same session.
