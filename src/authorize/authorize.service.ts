@@ -66,8 +66,6 @@ export type Outcome =
   | { kind: 'respond'; response: AuthorizationResponse; signIn?: SignIn }
   | { kind: 'interact'; view: InteractionView };
 
-export { InteractionInvalid };
-
 export class AuthorizeService {
   private readonly deps: AuthorizeDeps;
 
@@ -101,9 +99,14 @@ export class AuthorizeService {
     return this.startInteraction(client, request, needsLogin ? undefined : active);
   }
 
-  /** Opens an interaction's cookie for a POST, checking expiry and the CSRF token of the form. */
-  async resume(id: string, sealed: string | undefined, formCsrf: string | undefined): Promise<{ interaction: Interaction; client: Client }> {
+  /**
+   * Opens an interaction's cookie for a POST of `step`, checking expiry, the CSRF token of the form, and that
+   * the step fits: login only before anyone signed in to the interaction, consent only after.
+   */
+  async resume(id: string, step: Step, sealed: string | undefined, formCsrf: string | undefined): Promise<{ interaction: Interaction; client: Client }> {
     const interaction = this.deps.sealer.open(id, sealed, formCsrf, this.deps.clock.now());
+    if (step === 'login' && interaction.userId !== null) throw new InteractionInvalid('This sign-in request already has a signed-in user.');
+    if (step === 'consent' && interaction.userId === null) throw new InteractionInvalid('This sign-in request has no signed-in user.');
     const client = await this.deps.clients.find(interaction.clientId);
     if (!client) throw new InteractionInvalid('The application is no longer registered.');
     return { interaction, client };
@@ -122,8 +125,8 @@ export class AuthorizeService {
 
   /** Who decides on the consent page: the login made in the interaction, else the browser's own session. */
   consentSignIn(interaction: Interaction, current: BrowserSession | undefined): SignIn {
-    if (interaction.userId === null) throw new InteractionInvalid('This sign-in request has no signed-in user.');
-    if (interaction.login) return this.newSignIn(interaction.userId, interaction.login, current);
+    // resume(…, 'consent') has checked that the interaction names its user.
+    if (interaction.login) return this.newSignIn(interaction.userId!, interaction.login, current);
     if (!current || current.userId !== interaction.userId) {
       throw new InteractionInvalid('You are no longer signed in. Return to the application and try again.');
     }

@@ -16,7 +16,7 @@ import { registrationRoutes } from './routes/register.route.js';
 import { adminClientRoutes } from './routes/admin-clients.route.js';
 import { adminUserRoutes } from './routes/admin-users.route.js';
 import fastifyCookie from '@fastify/cookie';
-import { InteractionInvalid } from '../authorize/authorize.service.js';
+import { InteractionInvalid } from '../authorize/interaction.js';
 import { OAuthError } from '../oauth/errors.js';
 import { STYLESHEET, STYLESHEET_PATH } from '../views/layout.view.js';
 import { sendErrorPage } from './plugins/browser.js';

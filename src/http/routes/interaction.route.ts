@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Container } from '../../app.js';
-import { InteractionInvalid, type SignIn } from '../../authorize/authorize.service.js';
+import type { SignIn, Step } from '../../authorize/authorize.service.js';
+import { InteractionInvalid } from '../../authorize/interaction.js';
 import { singleValued } from '../../oauth/params.js';
 import { cookieOptions, interactionCookie, isCrossSitePost, SESSION_COOKIE, sendAuthorizationResponse } from '../plugins/browser.js';
 import { currentSession, renderInteraction } from './authorize.route.js';
@@ -11,11 +12,12 @@ const LOGIN_FAILED = 'The email or password is incorrect.';
 
 /** The login and consent form posts of an interaction. */
 export function interactionRoutes(app: FastifyInstance, c: Container): void {
-  const resume = async (request: FastifyRequest<WithId>) => {
+  const resume = async (request: FastifyRequest<WithId>, step: Step) => {
     if (isCrossSitePost(request)) throw new InteractionInvalid('This form was submitted from another site.');
     const form = singleValued(request.body);
-    const state = await c.authorize.resume(request.params.id, request.cookies[interactionCookie(request.params.id)], form['csrf']);
-    return { ...state, form };
+    const sealed = request.cookies[interactionCookie(request.params.id)];
+    const state = await c.authorize.resume(request.params.id, step, sealed, form['csrf']);
+    return { ...state, sealed: sealed!, form };
   };
   const finish = (reply: FastifyReply, id: string) => reply.clearCookie(interactionCookie(id), { path: `/oauth/interaction/${id}` });
   /** A login made in the interaction was stored with its completion: now the browser gets the session cookie. */
@@ -23,11 +25,9 @@ export function interactionRoutes(app: FastifyInstance, c: Container): void {
     signIn?.created ? reply.setCookie(SESSION_COOKIE, signIn.created.cookie, { ...cookieOptions(c.config.server.issuer, '/', c.sessions.lifetime), signed: true }) : reply;
 
   app.post<WithId>('/oauth/interaction/:id/login', async (request, reply) => {
-    const { interaction, client, form } = await resume(request);
-    if (interaction.userId !== null) throw new InteractionInvalid('This sign-in request already has a signed-in user.');
+    const { interaction, client, sealed, form } = await resume(request, 'login');
     const email = (form['username'] ?? '').trim();
     const now = c.clock.now();
-    const sealed = request.cookies[interactionCookie(interaction.id)]!;
     const view = { step: 'login' as const, interaction, sealed, client, user: undefined };
     const wait = c.loginLimiter.retryAfter(email, request.ip, now);
     if (wait > 0) {
@@ -46,7 +46,7 @@ export function interactionRoutes(app: FastifyInstance, c: Container): void {
   });
 
   app.post<WithId>('/oauth/interaction/:id/consent', async (request, reply) => {
-    const { interaction, form } = await resume(request);
+    const { interaction, form } = await resume(request, 'consent');
     const signIn = c.authorize.consentSignIn(interaction, await currentSession(c, request));
     const decision = form['decision'];
     if (decision !== 'allow' && decision !== 'deny') throw new InteractionInvalid('Choose Allow or Deny.');
