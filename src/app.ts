@@ -18,6 +18,7 @@ import { createSecretBox, type SecretBox } from './oauth/secret-box.js';
 import { seed, type SeedResult } from './seed/seeder.js';
 import { openDatabase, type Db } from './storage/db.js';
 import { isMigrated, migrateUp } from './storage/migrator.js';
+import { eachInOwnTransaction, groupCommit } from './storage/group-commit.js';
 import { createDecisionStores, createGrantStores, createStores, unitOfWork, type Stores } from './storage/stores.js';
 import { TokenService } from './token/token.service.js';
 import { AccountService } from './accounts/account.service.js';
@@ -102,6 +103,8 @@ export async function createContainer(config: Config, options: ContainerOptions 
     if (options.migrate) await migrateUp(db);
     const stores = createStores(db);
     const transaction = unitOfWork(db);
+    // The hot write paths (token grants, completing a sign-in) share commits on SQLite (storage/group-commit.ts).
+    const hotTransaction = config.database.url.startsWith('sqlite:') ? groupCommit(db) : eachInOwnTransaction(db);
     const box = createSecretBox(config.security.encryptionKey);
     const algs = signingAlgs(config);
     const keystore = new Keystore(
@@ -155,7 +158,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       codeExpiry: config.auth.codeExpiry,
       grantExpiry: config.auth.refreshTokenExpiry,
       interactionExpiry: config.auth.interactionExpiry,
-      transaction: (fn) => db.transaction().execute((tx) => fn(createDecisionStores(tx))),
+      transaction: (fn) => hotTransaction((tx) => fn(createDecisionStores(tx))),
     });
     const tokens = new TokenService({
       keystore,
@@ -167,7 +170,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       accessTokenAlg: config.security.accessTokenAlg,
       idTokenAlg: config.security.idTokenAlg,
       issuer: config.server.issuer,
-      transaction: (fn) => db.transaction().execute((tx) => fn(createGrantStores(tx))),
+      transaction: (fn) => hotTransaction((tx) => fn(createGrantStores(tx))),
     });
     const loginLimiter = new LoginRateLimiter({
       perAccount: config.auth.loginRateLimit.perAccount,
