@@ -47,6 +47,17 @@ describe('groupCommit (SQLite)', () => {
     expect(commits).toBe(1);
   });
 
+  it('under load, units of the following turn join the commit; a lone unit is not held back', async () => {
+    const run = groupCommit(db);
+    const insert = (id: string) => run((tx) => tx.insertInto('items').values({ id, n: 1 }).execute());
+    const next = new Promise<unknown>((resolve) => setImmediate(() => resolve(insert('c'))));
+    await Promise.all([insert('a'), insert('b'), next]);
+    expect(commits).toBe(1);
+    await insert('d');
+    expect(commits).toBe(2);
+    expect(await ids()).toEqual(['a', 'b', 'c', 'd']);
+  });
+
   it('rolls back only the unit that failed; the others commit and resolve', async () => {
     const run = groupCommit(db);
     const outcomes = await Promise.allSettled([

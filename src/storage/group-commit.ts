@@ -33,21 +33,39 @@ export function eachInOwnTransaction<DB>(db: Kysely<DB>): RunInTransaction<DB> {
 }
 
 /**
- * Units queued while the event loop handles one turn's I/O are committed together in the check phase that
- * follows (setImmediate), at most `maxBatch` per commit. A lone unit runs in a plain transaction.
+ * When to commit: at the end of the first event-loop turn that queues no further unit. A unit's turn is
+ * followed by a check (setImmediate); if more units arrived meanwhile, the check waits one more turn, since
+ * more requests are being handled and their units can share the commit. A lone client is never delayed (the
+ * first check finds nothing new), nor are clients that all wait on this batch (no turn adds a unit). The wait
+ * is capped at `maxDelayMs` and `maxBatch` units; a lone unit runs in a plain transaction.
  */
-export function groupCommit<DB>(db: Kysely<DB>, maxBatch = 64): RunInTransaction<DB> {
+export function groupCommit<DB>(db: Kysely<DB>, options: { maxBatch?: number; maxDelayMs?: number } = {}): RunInTransaction<DB> {
+  const maxBatch = options.maxBatch ?? 64;
+  const maxDelayMs = options.maxDelayMs ?? 2;
   let queue: Unit<DB>[] = [];
   let scheduled = false;
   let flushing = false;
+  let arrived = 0;
+  let since = 0;
 
+  const check = () => {
+    if (arrived > 0 && queue.length < maxBatch && performance.now() - since < maxDelayMs) {
+      arrived = 0;
+      setImmediate(check);
+      return;
+    }
+    scheduled = false;
+    void flush();
+  };
   const schedule = () => {
-    if (scheduled || flushing) return;
+    if (scheduled || flushing) {
+      arrived++;
+      return;
+    }
     scheduled = true;
-    setImmediate(() => {
-      scheduled = false;
-      void flush();
-    });
+    arrived = 0;
+    since = performance.now();
+    setImmediate(check);
   };
 
   const flush = async () => {
