@@ -41,7 +41,7 @@ export function eachInOwnTransaction<DB>(db: Kysely<DB>): RunInTransaction<DB> {
  */
 export function groupCommit<DB>(db: Kysely<DB>, options: { maxBatch?: number; maxDelayMs?: number } = {}): RunInTransaction<DB> {
   const maxBatch = options.maxBatch ?? 64;
-  const maxDelayMs = options.maxDelayMs ?? 2;
+  const maxDelayMs = options.maxDelayMs ?? 5;
   let queue: Unit<DB>[] = [];
   let scheduled = false;
   let flushing = false;
