@@ -30,6 +30,8 @@ const args = Object.fromEntries(
 );
 const db = args.db ?? 'sqlite';
 const PG_URL = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** argon2id parameters of the -lighthash targets' user: the smallest the library accepts. */
+const LIGHT_HASH = { memoryCost: 8, timeCost: 1, parallelism: 1 };
 
 function prepareWork() {
   if (!existsSync(SHARED)) throw new Error(`${SHARED} not found: the shared bench folder sits beside the repository`);
@@ -115,13 +117,14 @@ function prepareGatehouse(alg, port) {
  * argon2id hash has the smallest parameters (8 KiB, one pass), so the server runs its production login path
  * (argon2id verification of the stored hash) at almost no cost. The reference accepts any password unhashed.
  */
-async function lightHashTarget(target, config) {
+async function lightHashTarget(target) {
+  const config = target.start[target.start.indexOf('--config') + 1];
   const { hash } = await import('@node-rs/argon2');
   const { loadConfig } = await import('../dist/config/load.js');
   const { openDatabase } = await import('../dist/storage/db.js');
   const c = loadConfig({ path: config });
   const handle = await openDatabase({ ...c.database, poolSize: 1 });
-  const light = await hash('bench-password', { memoryCost: 8, timeCost: 1, parallelism: 1 });
+  const light = await hash('bench-password', LIGHT_HASH);
   await handle.updateTable('users').set({ password_hash: light }).where('email', '=', 'light-user@bench.test').execute();
   await handle.destroy();
   return { ...target, name: `${target.name}-lighthash`, login: { username: 'light-user@bench.test', password: 'bench-password' }, scenarios: ['flow'] };
@@ -138,9 +141,8 @@ async function passwordHashCost(options, n) {
 }
 
 prepareWork();
-const configs = { 'gatehouse-RS256': join(WORK, `gatehouse-RS256-${db}`, 'config.yaml'), 'gatehouse-ES256': join(WORK, `gatehouse-ES256-${db}`, 'config.yaml') };
 const targets = [prepareGatehouse('RS256', 3201), prepareGatehouse('ES256', 3202)];
-for (const t of [...targets]) targets.push(await lightHashTarget(t, configs[t.name]));
+for (const t of [...targets]) targets.push(await lightHashTarget(t));
 if (!args['no-peer']) {
   const peer = JSON.parse((await import('node:fs')).readFileSync(join(SHARED, 'targets.peer.json'), 'utf8'));
   const peers = peer.map((t) => ({ ...t, scenarios: ['cc', 'cc-jwt', 'cc-post', 'introspect', 'jwks', 'flow', 'refresh'] }));
@@ -151,7 +153,7 @@ if (!args['no-peer']) {
 const targetsFile = join(WORK, `targets.compare.${db}.json`);
 writeFileSync(targetsFile, JSON.stringify(targets, null, 2));
 const hashUs = await passwordHashCost({}, 30);
-const lightUs = await passwordHashCost({ memoryCost: 8, timeCost: 1, parallelism: 1 }, 500);
+const lightUs = await passwordHashCost(LIGHT_HASH, 500);
 console.log(`bench: argon2id verify costs ${Math.round(hashUs)} µs of CPU on this core (default m=19 MiB, t=2), ${Math.round(lightUs)} µs with the -lighthash user's parameters`);
 
 const out = args.out ? resolve(String(args.out)) : join(ROOT, `bench/results/run-${db}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);

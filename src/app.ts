@@ -5,6 +5,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/schema.js';
+import { isSqliteUrl } from './config/load.js';
 import { SecretHasher } from './clients/client-secret.js';
 import { ClientService } from './clients/client.service.js';
 import { ClientAuthenticator } from './clients/client-auth.js';
@@ -104,7 +105,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
     const stores = createStores(db);
     const transaction = unitOfWork(db);
     // The hot write paths (token grants, completing a sign-in) share commits on SQLite (storage/group-commit.ts).
-    const hotTransaction = config.database.url.startsWith('sqlite:') ? groupCommit(db) : eachInOwnTransaction(db);
+    const hotTransaction = isSqliteUrl(config.database.url) ? groupCommit(db) : eachInOwnTransaction(db);
     const box = createSecretBox(config.security.encryptionKey);
     const algs = signingAlgs(config);
     const keystore = new Keystore(

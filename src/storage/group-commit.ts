@@ -1,8 +1,8 @@
 /**
  * Group commit for SQLite. A commit is the dearest part of a token or sign-in write: WAL frame writes and
- * file locks, 100–150 µs on a small VM, far more than the statements themselves. Transactions that arrive in
- * the same event-loop turn run one after another inside ONE database transaction, each in its own savepoint,
- * and are committed together at the end of the turn.
+ * file locks, 100–150 µs on a small VM, far more than the statements themselves. Queued transactions run one
+ * after another inside ONE database transaction, each in its own savepoint, and are committed together (when,
+ * see groupCommit).
  *
  * - Isolation is unchanged: SQLite has one connection, so transactions always ran one at a time; they still do.
  * - Atomicity per unit: a unit that throws is rolled back to its savepoint and rejected; the others commit.
