@@ -31,9 +31,13 @@ import { SessionService } from './sessions/session.service.js';
 import { LogoutService } from './sessions/logout.service.js';
 import { UserinfoService } from './userinfo/userinfo.service.js';
 import { buildServer } from './http/server.js';
+import { ProjectService } from './projects/project.service.js';
+import { ProjectClients } from './projects/project-clients.service.js';
+import { OperatorScopeGate } from './projects/operator-scopes.js';
+import { ScopeRegistry } from './scopes/scope.service.js';
 
 export const OPERATOR_SCOPES = ['admin'];
-export const BUILTIN_SCOPES = ['openid', 'profile', 'email', 'offline_access', 'admin'];
+export const BUILTIN_SCOPES = ['openid', 'profile', 'email', 'address', 'phone', 'offline_access', 'admin'];
 
 export interface Container {
   config: Config;
@@ -53,6 +57,9 @@ export interface Container {
   loginLimiter: LoginRateLimiter;
   logout: LogoutService;
   userinfo: UserinfoService;
+  projects: ProjectService;
+  projectClients: ProjectClients;
+  scopes: ScopeRegistry;
   discovery: { openid: Record<string, unknown>; oauth: Record<string, unknown> };
   /** Messages about the setup the operator should see (dev secrets, key file permissions). */
   warnings: string[];
@@ -119,7 +126,26 @@ export async function createContainer(config: Config, options: ContainerOptions 
       },
     );
     const hasher = new SecretHasher(config.security.encryptionKey);
-    const metadata = { idTokenAlgs: algs, operatorScopes: OPERATOR_SCOPES, resources: config.auth.resources };
+    const metadata = {
+      idTokenAlgs: algs,
+      operatorScopes: OPERATOR_SCOPES,
+      resources: config.auth.resources,
+      registrationScopes: config.registration.allowedScopes,
+    };
+    const projectDeps = (s: Stores) => ({
+      projects: s.projects,
+      users: s.users,
+      clock,
+      transaction: <T>(fn: (x: { projects: Stores['projects']; access: Stores['access'] }) => Promise<T>) => fn(s),
+    });
+    const projects = new ProjectService({
+      ...projectDeps(stores),
+      transaction: (fn) => transaction(fn),
+      deleteAccount: (userId) => accounts.delete(userId),
+    });
+    const scopeRegistry = (s: Stores) =>
+      new ScopeRegistry({ store: s.scopes, clock, requireRole: (a, id, role) => new ProjectService(projectDeps(s)).require(a, id, role) });
+    const scopes = scopeRegistry(stores);
     const clientDeps = (s: Stores) => ({
       clients: s.clients,
       registrationTokens: s.registrationTokens,
@@ -128,6 +154,8 @@ export async function createContainer(config: Config, options: ContainerOptions 
       box,
       clock,
       metadata,
+      scopes: scopeRegistry(s),
+      defaultProjectId: () => new ProjectService(projectDeps(s)).defaultProjectId(),
     });
     // Writes made through this process invalidate the cache; transactions work on uncached stores, then drop the entry.
     const clientStore = cachedClientStore(stores.clients);
@@ -136,10 +164,17 @@ export async function createContainer(config: Config, options: ContainerOptions 
       clients: clientStore,
       registration: config.registration,
       transaction: (fn) => transaction((s) => fn({ clients: s.clients })),
+      scopes,
+      defaultProjectId: () => projects.defaultProjectId(),
     });
     const verifier = new JwtVerifier(keystore);
     const clientAuth = new ClientAuthenticator({ clients, store: clientStore, tokens: stores.tokens, hasher, clock, issuer: config.server.issuer });
-    const accounts = new AccountService({ users: stores.users, clock, hashConcurrency: config.auth.passwordHashConcurrency });
+    const accounts = new AccountService({
+      users: stores.users,
+      clock,
+      hashConcurrency: config.auth.passwordHashConcurrency,
+      transaction: (fn) => transaction(fn),
+    });
     const consents = new ConsentService({ store: stores.consents, grants: stores.tokens, clock });
     const sessions = new SessionService({
       store: stores.sessions,
@@ -159,6 +194,8 @@ export async function createContainer(config: Config, options: ContainerOptions 
       codeExpiry: config.auth.codeExpiry,
       grantExpiry: config.auth.refreshTokenExpiry,
       interactionExpiry: config.auth.interactionExpiry,
+      operatorScopes: new OperatorScopeGate(projects, scopes),
+      scopes,
       transaction: (fn) => hotTransaction((tx) => fn(createDecisionStores(tx))),
     });
     const tokens = new TokenService({
@@ -203,6 +240,9 @@ export async function createContainer(config: Config, options: ContainerOptions 
       loginLimiter,
       logout: new LogoutService({ clients, verifier, issuer: config.server.issuer }),
       userinfo: new UserinfoService({ tokens, accounts }),
+      projects,
+      projectClients: new ProjectClients(clients, projects),
+      scopes,
       discovery: { openid: openidConfiguration(discoveryInput), oauth: authorizationServerMetadata(discoveryInput) },
       warnings,
       seed: (log) =>

@@ -7,11 +7,17 @@ import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 import type { Clock } from '../oauth/clock.js';
 import { Conflict, InvalidRequest, NotFound } from '../oauth/errors.js';
 import { randomToken } from '../oauth/random.js';
+import type { UserAccessStore } from './user-access.store.js';
 import type { User, UserStore } from './user.store.js';
 
 export interface AccountDeps {
   users: UserStore;
   clock: Clock;
+  /**
+   * Runs `fn` with stores bound to one transaction: an account change that must end the person's access
+   * (disable, delete, new password) commits together with the revocation, or not at all.
+   */
+  transaction<T>(fn: (stores: { users: UserStore; access: UserAccessStore }) => Promise<T>): Promise<T>;
   /** How many argon2id verifications may run at once (each holds 19 MiB). */
   hashConcurrency?: number;
 }
@@ -86,17 +92,37 @@ export class AccountService {
     return this.deps.users.list(limit, offset);
   }
 
+  /** A new password ends every session, grant and refresh token of the account (whoever held the old one). */
   async setPassword(id: string, password: string): Promise<void> {
     this.checkPassword(password);
     await this.get(id);
-    await this.deps.users.update(id, { passwordHash: await argon2Hash(password), updatedAt: this.deps.clock.now() });
+    const passwordHash = await argon2Hash(password);
+    const now = this.deps.clock.now();
+    await this.deps.transaction(async ({ users, access }) => {
+      await users.update(id, { passwordHash, updatedAt: now });
+      await access.revokeAll(id, now);
+    });
   }
 
+  /** Disabling ends the account's sessions, grants and refresh tokens in the same transaction. */
   async setDisabled(id: string, disabled: boolean): Promise<User> {
     await this.get(id);
     const now = this.deps.clock.now();
-    await this.deps.users.update(id, { disabledAt: disabled ? now : null, updatedAt: now });
+    await this.deps.transaction(async ({ users, access }) => {
+      await users.update(id, { disabledAt: disabled ? now : null, updatedAt: now });
+      if (disabled) await access.revokeAll(id, now);
+    });
     return this.get(id);
+  }
+
+  /** Deletes the account; its sessions, grants, tokens, consents, identities and memberships go with it. */
+  async delete(id: string): Promise<void> {
+    await this.get(id);
+    const now = this.deps.clock.now();
+    await this.deps.transaction(async ({ users, access }) => {
+      await access.revokeAll(id, now);
+      await users.delete(id);
+    });
   }
 
   /**

@@ -28,6 +28,8 @@ export interface UserStore {
   findByEmail(email: string): Promise<User | undefined>;
   insert(user: User): Promise<void>;
   update(id: string, changes: Partial<Omit<User, 'id' | 'createdAt'>>): Promise<boolean>;
+  /** Deletes the user; everything keyed by the user cascades (sessions, grants, identities, memberships). */
+  delete(id: string): Promise<boolean>;
   list(limit: number, offset: number): Promise<User[]>;
   count(): Promise<number>;
   findIdentity(provider: string, subject: string): Promise<UserIdentity | undefined>;

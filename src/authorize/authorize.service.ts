@@ -11,7 +11,7 @@ import type { ClientService } from '../clients/client.service.js';
 import { recordConsent, type ConsentService } from '../grants/consent.service.js';
 import type { ConsentStore } from '../grants/consent.store.js';
 import type { Clock } from '../oauth/clock.js';
-import { AccessDenied, ConsentRequired, InvalidRequest, LoginRequired, type OAuthError } from '../oauth/errors.js';
+import { AccessDenied, ConsentRequired, InvalidRequest, InvalidScope, LoginRequired, type OAuthError } from '../oauth/errors.js';
 import { sha256 } from '../oauth/hash.js';
 import { randomToken } from '../oauth/random.js';
 import type { SessionService } from '../sessions/session.service.js';
@@ -38,6 +38,10 @@ export interface AuthorizeDeps {
   codeExpiry: number;
   grantExpiry: number;
   interactionExpiry: number;
+  /** Withholds operator-only scopes the signed-in person's role does not allow (projects/operator-scopes.ts). */
+  operatorScopes: { grantable(projectId: string, userId: string, requested: readonly string[]): Promise<string[]> };
+  /** Describes scopes for the consent page (the registry's descriptions). */
+  scopes: { describe(projectId: string, scopes: readonly string[]): Promise<Array<{ name: string; description: string }>> };
   /** Runs `fn` with stores bound to one transaction: completing an interaction commits once. */
   transaction<T>(fn: (stores: { consents: ConsentStore; codes: CodeStore; sessions: SessionStore; users: UserStore }) => Promise<T>): Promise<T>;
 }
@@ -60,6 +64,8 @@ export interface InteractionView {
   sealed: string;
   client: Client;
   user: User | undefined;
+  /** The scopes asked for, described for the consent page (not needed by the login step). */
+  scopes?: Array<{ name: string; description: string }>;
 }
 
 export type Outcome =
@@ -88,6 +94,11 @@ export class AuthorizeService {
     const active = user && user.disabledAt === null ? user : undefined;
     const tooOld = request.maxAge !== undefined && session !== undefined && now - session.authTime > request.maxAge;
     const needsLogin = !active || request.prompt.includes('login') || tooOld;
+    if (active && !needsLogin) {
+      const gated = await this.withholdOperatorScopes(client, active, request);
+      if (!gated.ok) return this.fail(request, gated.error);
+      request = gated.request;
+    }
     if (request.prompt.includes('none')) {
       if (needsLogin) return this.fail(request, new LoginRequired('the user is not signed in'));
       if (await this.needsConsent(client, active!, request)) return this.fail(request, new ConsentRequired('the user has not consented'));
@@ -97,6 +108,21 @@ export class AuthorizeService {
       return { kind: 'respond', response: await this.issueNow(request, active!, session!) };
     }
     return this.startInteraction(client, request, needsLogin ? undefined : active);
+  }
+
+  /**
+   * RFC 6749 §3.3: the server may grant less than asked. Operator-only scopes go only to people whose role
+   * allows them now; when that leaves nothing of what was asked, the request fails with invalid_scope.
+   */
+  private async withholdOperatorScopes(
+    client: Client,
+    user: User,
+    request: AuthorizationRequest,
+  ): Promise<{ ok: true; request: AuthorizationRequest } | { ok: false; error: OAuthError }> {
+    const scopes = await this.deps.operatorScopes.grantable(client.projectId, user.id, request.scopes);
+    if (scopes.length === request.scopes.length) return { ok: true, request };
+    if (scopes.length === 0) return { ok: false, error: new InvalidScope('the requested scope is not available to this user') };
+    return { ok: true, request: { ...request, scopes } };
   }
 
   /**
@@ -115,12 +141,33 @@ export class AuthorizeService {
   /** After a successful login inside an interaction: ask consent if needed, else complete it. */
   async afterLogin(interaction: Interaction, client: Client, user: User, previous: BrowserSession | undefined): Promise<Outcome> {
     const login = { authTime: this.deps.clock.now(), amr: ['pwd'] };
-    if (await this.needsConsent(client, user, interaction.request)) {
-      const next = { ...interaction, userId: user.id, login };
-      return { kind: 'interact', view: { step: 'consent', interaction: next, sealed: this.deps.sealer.seal(next), client, user } };
-    }
+    const gated = await this.withholdOperatorScopes(client, user, interaction.request);
     const signIn = this.newSignIn(user.id, login, previous);
-    return { kind: 'respond', response: await this.complete(interaction, signIn, 'not-asked', user), signIn };
+    if (!gated.ok) {
+      // The person did sign in: keep the session, and tell the client what it cannot have.
+      return { kind: 'respond', response: this.error(interaction.request, gated.error), signIn: await this.keepSession(signIn) };
+    }
+    const request = gated.request;
+    const current = request === interaction.request ? interaction : { ...interaction, request };
+    if (await this.needsConsent(client, user, request)) {
+      const next = { ...current, userId: user.id, login };
+      return { kind: 'interact', view: await this.view('consent', next, client, user) };
+    }
+    return { kind: 'respond', response: await this.complete(current, signIn, 'not-asked', user), signIn };
+  }
+
+  /** Stores a session made during an interaction that ends without a code. */
+  private async keepSession(signIn: SignIn): Promise<SignIn> {
+    await this.deps.transaction(async ({ sessions }) => {
+      if (signIn.created?.replaces) await sessions.delete(signIn.created.replaces.id);
+      await sessions.insert(signIn.session);
+    });
+    return signIn;
+  }
+
+  private async view(step: Step, interaction: Interaction, client: Client, user: User | undefined): Promise<InteractionView> {
+    const scopes = await this.deps.scopes.describe(client.projectId, interaction.request.scopes);
+    return { step, interaction, sealed: this.deps.sealer.seal(interaction), client, user, scopes };
   }
 
   /** Who decides on the consent page: the login made in the interaction, else the browser's own session. */
@@ -189,12 +236,12 @@ export class AuthorizeService {
     return !(await this.deps.consents.covers(user.id, client.clientId, request.scopes));
   }
 
-  private startInteraction(client: Client, request: AuthorizationRequest, user: User | undefined): Outcome {
+  private async startInteraction(client: Client, request: AuthorizationRequest, user: User | undefined): Promise<Outcome> {
     const interaction = this.deps.sealer.start(client.clientId, request, user?.id ?? null, this.deps.clock.now() + this.deps.interactionExpiry);
-    const sealed = this.deps.sealer.seal(interaction);
+    const view = await this.view(user ? 'consent' : 'login', interaction, client, user);
     // Only an oversized request (a huge state, say) gets here; its cookie would be dropped by the browser.
-    if (sealed.length > MAX_SEALED_LENGTH) return this.fail(request, new InvalidRequest('the authorization request is too large'));
-    return { kind: 'interact', view: { step: user ? 'consent' : 'login', interaction, sealed, client, user } };
+    if (view.sealed.length > MAX_SEALED_LENGTH) return this.fail(request, new InvalidRequest('the authorization request is too large'));
+    return { kind: 'interact', view };
   }
 
   /** The grant lifetime: the client's refresh token lifetime, else the server's. Read before any transaction. */

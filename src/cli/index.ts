@@ -12,6 +12,7 @@ import { keysCommand } from './commands/keys.js';
 import { clientsCommand } from './commands/clients.js';
 import { registrationTokensCommand } from './commands/registration-tokens.js';
 import { usersCommand } from './commands/users.js';
+import { membersCommand, projectsCommand, scopesCommand } from './commands/projects.js';
 import { UsageError, type Command } from './args.js';
 
 const COMMANDS: Record<string, Command> = {
@@ -22,6 +23,9 @@ const COMMANDS: Record<string, Command> = {
   clients: clientsCommand,
   'registration-tokens': registrationTokensCommand,
   users: usersCommand,
+  projects: projectsCommand,
+  members: membersCommand,
+  scopes: scopesCommand,
 };
 
 const USAGE = `usage: gatehouse <command> [options] [--config PATH]
@@ -32,6 +36,10 @@ commands:
   seed                                  create the superadmin, default and demo clients, providers
   keys generate|list|rotate|import|export-public
   clients create|list|show|update|rotate-secret|delete
+  users create|list|disable|enable|set-password|delete
+  projects create|list|show|rename|delete [--name N] [--yes]
+  members add|list|set-role|remove --project ID [--user ID|EMAIL] [--role owner|admin|member]
+  scopes list|create|delete --project ID [--name N] [--description D] [--operator-only]
   registration-tokens create [--uses N] [--expires 1h]
 
 options:
@@ -61,6 +69,7 @@ export async function run(argv: string[]): Promise<number> {
       return 1;
     }
     if (err instanceof OAuthError) {
+      // Stable code first, then the sentence: `gatehouse members add: already_member: user is already a member …`.
       process.stderr.write(`gatehouse ${name}: ${err.error}: ${err.description}\n`);
       return 1;
     }

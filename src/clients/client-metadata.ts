@@ -20,6 +20,8 @@ export interface MetadataContext {
   operatorScopes: readonly string[];
   /** Resource indicators configured on the server. */
   resources: readonly string[];
+  /** `registration.allowedScopes`: the only scopes a self-registered client may hold (never an operator scope). */
+  registrationScopes: readonly string[];
 }
 
 export type ClientFields = Omit<
@@ -102,6 +104,17 @@ function httpsUri(field: string, value: string, allowLoopbackHttp: boolean): str
   return fail(field, 'must use https');
 }
 
+/**
+ * The scopes of a client registered without `scope`: for self-registered clients the registration policy, for
+ * operators' clients openid profile email. `offline_access` only with the refresh_token grant (OIDC Core §11),
+ * and nothing user-facing for a client without the authorization_code grant.
+ */
+function defaultScopes(ctx: MetadataContext, grantTypes: readonly GrantType[]): string[] {
+  if (!grantTypes.includes('authorization_code')) return [];
+  const base = ctx.registrar === 'operator' ? ['openid', 'profile', 'email', 'offline_access'] : [...ctx.registrationScopes];
+  return base.filter((s) => s !== 'offline_access' || grantTypes.includes('refresh_token'));
+}
+
 /** Validates RFC 7591 metadata and returns the client fields, or throws invalid_client_metadata / invalid_redirect_uri. */
 export function validateClientMetadata(input: ClientMetadataInput, ctx: MetadataContext): ClientFields {
   for (const key of Object.keys(input)) {
@@ -146,10 +159,11 @@ export function validateClientMetadata(input: ClientMetadataInput, ctx: Metadata
   }
 
   const scopeText = optionalString(input, 'scope');
-  const scopes = scopeText ? [...new Set(scopeText.split(' '))] : usesCode ? ['openid', 'profile', 'email'] : [];
+  const scopes = scopeText ? [...new Set(scopeText.split(' '))] : defaultScopes(ctx, grantTypes);
   for (const s of scopes) {
     if (!isScopeToken(s)) fail('scope', 'is malformed');
     if (!operator && ctx.operatorScopes.includes(s)) fail('scope', `${s} can only be granted by an operator`);
+    if (!operator && !ctx.registrationScopes.includes(s)) fail('scope', `${s} is not allowed for self-registered clients`);
   }
 
   const resources = stringList(input, 'resources', []);

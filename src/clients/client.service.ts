@@ -8,6 +8,7 @@ import { Conflict, InvalidClientMetadata, NotFound } from '../oauth/errors.js';
 import { constantTimeEqual, sha256 } from '../oauth/hash.js';
 import { randomToken } from '../oauth/random.js';
 import type { SecretBox } from '../oauth/secret-box.js';
+import { ProjectErrors } from '../projects/errors.js';
 import type { Client, SecretKind } from './client.js';
 import {
   validateClientMetadata,
@@ -31,13 +32,17 @@ export interface ClientServiceDeps {
   box: SecretBox;
   clock: Clock;
   metadata: Omit<MetadataContext, 'registrar'>;
+  /** The scope registry's check: registered for the project, operator-only scopes only from an operator. */
+  scopes: { checkClientScopes(projectId: string, scopes: readonly string[], byOperator: boolean): Promise<void> };
+  /** Where clients created without a project go (dynamic registration, the seeder). */
+  defaultProjectId(): Promise<string>;
   /** RFC 7591 §3: who may register. `open` lets anyone; otherwise an initial access token is needed. */
   registration?: { open: boolean; initialAccessTokens: readonly string[] };
 }
 
 export interface CreateOptions {
   registrar: Registrar;
-  projectId?: string | null;
+  projectId?: string | undefined;
   isDefault?: boolean;
 }
 
@@ -70,13 +75,15 @@ export class ClientService {
     return CLIENT_ID.test(clientId) ? this.deps.clients.find(clientId) : undefined;
   }
 
-  async list(): Promise<Client[]> {
-    return this.deps.clients.list();
+  async list(projectId?: string): Promise<Client[]> {
+    return this.deps.clients.list(projectId);
   }
 
   async create(input: ClientMetadataInput, options: CreateOptions): Promise<CreatedClient> {
     const fields = validateClientMetadata(input, { ...this.deps.metadata, registrar: options.registrar });
     const operator = options.registrar === 'operator';
+    const projectId = options.projectId ?? (await this.deps.defaultProjectId());
+    await this.deps.scopes.checkClientScopes(projectId, fields.scopes, operator);
     const clientId = operator && input['client_id'] !== undefined ? this.checkClientId(input['client_id']) : randomUUID();
     const supplied = operator ? this.checkSuppliedSecret(input['client_secret']) : undefined;
     if (!operator && input['client_secret'] !== undefined) throw new InvalidClientMetadata('client_secret: is assigned by the server');
@@ -87,7 +94,7 @@ export class ClientService {
     const client: Client = {
       ...fields,
       clientId,
-      projectId: options.projectId ?? null,
+      projectId,
       isDefault: options.isDefault ?? false,
       secretEnc: secret && fields.tokenEndpointAuthMethod === 'client_secret_jwt' ? this.sealSecret(clientId, secret) : null,
       registrationAccessTokenHash: registrationAccessToken ? sha256(registrationAccessToken) : null,
@@ -111,6 +118,7 @@ export class ClientService {
     }
     if (input['client_secret'] !== undefined) throw new InvalidClientMetadata('client_secret: use rotate-secret to change it');
     const fields = validateClientMetadata(input, { ...this.deps.metadata, registrar });
+    await this.deps.scopes.checkClientScopes(current.projectId, fields.scopes, registrar === 'operator');
     if (needsSecret(fields) !== needsSecret(current)) {
       throw new InvalidClientMetadata('token_endpoint_auth_method: cannot switch between secret and non-secret methods');
     }
@@ -141,7 +149,7 @@ export class ClientService {
   /** Deletes a client; its grants, codes and refresh tokens go with it. The default client cannot be deleted. */
   async delete(clientId: string): Promise<void> {
     const client = await this.get(clientId);
-    if (client.isDefault) throw new Conflict('the default dashboard client cannot be deleted');
+    if (client.isDefault) throw ProjectErrors.defaultClient();
     await this.deps.clients.delete(clientId);
   }
 

@@ -3,10 +3,11 @@ import type { Client, ClientSecret } from './client.js';
 export interface ClientStore {
   find(clientId: string): Promise<Client | undefined>;
   findByRegistrationToken(hash: string): Promise<Client | undefined>;
-  list(): Promise<Client[]>;
+  /** Every client, or one project's. */
+  list(projectId?: string): Promise<Client[]>;
   insert(client: Client): Promise<void>;
   update(client: Client): Promise<void>;
-  /** Deletes the client; its secrets, grants, codes and refresh tokens go with it (foreign keys cascade). */
+  /** Deletes the client; its scopes, secrets, grants, codes and refresh tokens go with it (foreign keys cascade). */
   delete(clientId: string): Promise<boolean>;
   /** Secrets still valid at `now`. */
   secrets(clientId: string, now: number): Promise<ClientSecret[]>;

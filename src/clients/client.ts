@@ -23,7 +23,8 @@ export const ASSERTION_ALGS: readonly string[] = [...ASYMMETRIC_ASSERTION_ALGS, 
 /** A registered OAuth client, as the domain sees it. */
 export interface Client {
   clientId: string;
-  projectId: string | null;
+  /** The project the client belongs to (its partition on PostgreSQL). */
+  projectId: string;
   name: string;
   clientType: ClientType;
   tokenEndpointAuthMethod: AuthMethod;

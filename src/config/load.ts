@@ -185,12 +185,19 @@ function normalise(raw: RawConfig, source: string): Config {
       rsaModulusLength: raw.security.rsaModulusLength,
       keyRefreshInterval: duration(raw.security.keyRefreshInterval, 'security.keyRefreshInterval'),
     },
-    registration: raw.registration,
+    registration: registrationPolicy(raw.registration),
     seeder: raw.seeder,
     source,
     devSecrets,
   };
   return deepFreeze(config);
+}
+
+/** Self-registration must never hand out an operator scope. */
+function registrationPolicy(r: RawConfig['registration']): Config['registration'] {
+  const operator = r.allowedScopes.filter((s) => s === 'admin');
+  if (operator.length) throw new ConfigError(`registration.allowedScopes: ${operator.join(' ')} is an operator scope and cannot be self-registered`);
+  return r;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -81,6 +81,10 @@ export const ConfigSchema = Type.Object(
         enabled: Type.Boolean({ default: true }),
         open: Type.Boolean({ default: false, description: 'allow registration without an initial access token' }),
         initialAccessTokens: Type.Array(Type.String(), { default: [] }),
+        allowedScopes: Type.Array(Type.String({ pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$' }), {
+          default: ['openid', 'profile', 'email', 'offline_access'],
+          description: 'the only scopes a self-registered client may hold (never an operator scope); also its default',
+        }),
       },
       { default: {}, additionalProperties: false },
     ),
@@ -171,7 +175,7 @@ export interface Config {
     rsaModulusLength: number;
     keyRefreshInterval: number;
   };
-  readonly registration: { enabled: boolean; open: boolean; initialAccessTokens: string[] };
+  readonly registration: { enabled: boolean; open: boolean; initialAccessTokens: string[]; allowedScopes: string[] };
   readonly seeder: RawConfig['seeder'];
   /** Where the config was read from, for messages. */
   readonly source: string;

@@ -15,6 +15,7 @@ import { tokenRoutes } from './routes/token.route.js';
 import { registrationRoutes } from './routes/register.route.js';
 import { adminClientRoutes } from './routes/admin-clients.route.js';
 import { adminUserRoutes } from './routes/admin-users.route.js';
+import { adminProjectRoutes } from './routes/admin-projects.route.js';
 import fastifyCookie from '@fastify/cookie';
 import { InteractionInvalid } from '../authorize/interaction.js';
 import { OAuthError } from '../oauth/errors.js';
@@ -69,22 +70,25 @@ export async function buildServer(c: Container): Promise<FastifyInstance> {
   registerMetrics(app);
   const cors = corsGate(c.clients);
   healthRoutes(app, c);
-  discoveryRoutes(app, c, cors);
+  discoveryRoutes(app, c);
 
   await app.register(async (api) => {
-    api.addHook('onRequest', (request, reply, done) => {
+    api.addHook('onRequest', (_request, reply, done) => {
       reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
-      if (!request.headers.origin) return done();
-      cors(request, reply).then(() => done(), done);
+      done();
     });
-    api.options('/oauth/token', async (_req, reply) => reply.code(204).send());
-    api.options('/oauth/revoke', async (_req, reply) => reply.code(204).send());
-    api.options('/oauth/userinfo', async (_req, reply) => reply.code(204).send());
-    tokenRoutes(api, c);
-    userinfoRoutes(api, c);
+    for (const path of ['/oauth/token', '/oauth/revoke', '/oauth/introspect', '/oauth/userinfo']) {
+      api.options(path, async (request, reply) => {
+        await cors.preflight(request, reply);
+        return reply.code(204).send();
+      });
+    }
+    tokenRoutes(api, c, cors);
+    userinfoRoutes(api, c, cors);
     registrationRoutes(api, c);
     adminClientRoutes(api, c);
     adminUserRoutes(api, c);
+    adminProjectRoutes(api, c);
   });
 
   // Browser context: cookies, security headers, HTML errors (never JSON, never a redirect to an unverified URI).

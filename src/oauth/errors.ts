@@ -156,3 +156,18 @@ export class ServerError extends OAuthError {
   readonly error = 'server_error';
   readonly status = 500;
 }
+
+/**
+ * A rule of the operator model (projects, members, roles, clients in projects) refused the request. `error` is a
+ * stable code (src/projects/errors.ts lists them); `description` is the sentence operators see.
+ */
+export class OperatorRuleError extends OAuthError {
+  readonly error: string;
+  readonly status: number;
+
+  constructor(error: string, status: number, description: string) {
+    super(description);
+    this.error = error;
+    this.status = status;
+  }
+}

@@ -11,7 +11,9 @@ import type { Config } from '../config/schema.js';
 import type { Clock } from '../oauth/clock.js';
 import { randomToken } from '../oauth/random.js';
 import type { SecretBox } from '../oauth/secret-box.js';
+import { DEFAULT_PROJECT_SLUG } from '../projects/project.service.js';
 import type { ProjectStore } from '../projects/project.store.js';
+import type { ScopeStore } from '../scopes/scope.store.js';
 import type { ProviderStore } from '../upstream/provider.store.js';
 
 export interface SeedStores {
@@ -19,6 +21,7 @@ export interface SeedStores {
   projects: ProjectStore;
   providers: ProviderStore;
   clients: ClientStore;
+  scopes: ScopeStore;
 }
 
 export interface SeederDeps {
@@ -38,7 +41,6 @@ export interface SeedResult {
   demoClient?: { clientId: string; clientSecret?: string | undefined };
 }
 
-export const DEFAULT_PROJECT_SLUG = 'default';
 
 export async function seed(deps: SeederDeps, seeder: Config['seeder']): Promise<SeedResult> {
   return deps.transaction(async (stores, clients) => {
@@ -52,7 +54,7 @@ export async function seed(deps: SeederDeps, seeder: Config['seeder']): Promise<
     let project = await stores.projects.findBySlug(DEFAULT_PROJECT_SLUG);
     step(`project ${DEFAULT_PROJECT_SLUG}`, !project);
     if (!project) {
-      project = { id: randomUUID(), name: 'Default project', slug: DEFAULT_PROJECT_SLUG, createdAt: now };
+      project = { id: randomUUID(), num: await stores.projects.nextNum(), name: 'Default project', slug: DEFAULT_PROJECT_SLUG, createdAt: now };
       await stores.projects.insert(project);
     }
 
@@ -105,6 +107,11 @@ export async function seed(deps: SeederDeps, seeder: Config['seeder']): Promise<
 
     const demo = seeder.demoClient;
     if (demo.enabled) {
+      // The demo's API scopes (api:read …) are custom scopes of the default project: a client holds only registered scopes.
+      for (const name of demo.scopes) {
+        if (await stores.scopes.find(project.id, name)) continue;
+        await stores.scopes.insert({ id: randomUUID(), projectId: project.id, name, description: `Access “${name}”`, operatorOnly: false, createdAt: now });
+      }
       if (await stores.clients.find(demo.clientId)) {
         step(`client ${demo.clientId} (demo)`, false);
       } else {

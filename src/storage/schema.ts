@@ -22,9 +22,24 @@ export interface UserIdentitiesTable {
 
 export interface ProjectsTable {
   id: string;
+  /** The numeric key that names the project's partitions (`oauth_clients_p<num>`). */
+  num: number;
   name: string;
   slug: string;
   created_at: number;
+}
+
+/** Which project each client belongs to: the globally unique client key the children reference. */
+export interface ClientDirectoryTable {
+  client_id: string;
+  project_id: string;
+  created_at: number;
+}
+
+export interface OAuthClientScopesTable {
+  project_id: string;
+  client_id: string;
+  scope: string;
 }
 
 export interface ProjectMembersTable {
@@ -36,7 +51,7 @@ export interface ProjectMembersTable {
 
 export interface OAuthClientsTable {
   client_id: string;
-  project_id: string | null;
+  project_id: string;
   name: string;
   client_type: 'public' | 'confidential';
   token_endpoint_auth_method: string;
@@ -74,8 +89,12 @@ export interface ClientSecretsTable {
 }
 
 export interface ScopesTable {
+  id: string;
+  /** null for the built-in scopes. */
+  project_id: string | null;
   name: string;
   description: string;
+  operator_only: number;
   created_at: number;
 }
 
@@ -192,6 +211,8 @@ export interface Database {
   projects: ProjectsTable;
   project_members: ProjectMembersTable;
   oauth_clients: OAuthClientsTable;
+  client_directory: ClientDirectoryTable;
+  oauth_client_scopes: OAuthClientScopesTable;
   client_secrets: ClientSecretsTable;
   scopes: ScopesTable;
   grants: GrantsTable;

@@ -9,6 +9,8 @@ import { kyselyTokenStore } from './kysely/token.kysely.js';
 import { kyselyRegistrationTokenStore } from './kysely/registration-token.kysely.js';
 import { kyselyCodeStore } from './kysely/code.kysely.js';
 import { kyselyConsentStore, kyselySessionStore } from './kysely/session.kysely.js';
+import { kyselyScopeStore } from './kysely/scope.kysely.js';
+import { kyselyUserAccessStore } from './kysely/user-access.kysely.js';
 
 /** A database handle or an open transaction: every store works on either. */
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -31,6 +33,8 @@ export function createStores(db: Executor) {
     codes: kyselyCodeStore(db),
     sessions: kyselySessionStore(db),
     consents: kyselyConsentStore(db),
+    scopes: kyselyScopeStore(db),
+    access: kyselyUserAccessStore(db),
   };
 }
 

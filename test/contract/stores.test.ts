@@ -15,10 +15,13 @@ import { DIALECTS } from '../helpers/server.js';
 const pg = await postgresAvailable();
 const NOW = 1_800_000_000;
 
+/** The default project of the database under test (migration 0003 creates it): clients need a project. */
+let defaultProjectId = '';
+
 export function sampleClient(overrides: Partial<Client> = {}): Client {
   return {
     clientId: `c-${randomUUID()}`,
-    projectId: null,
+    projectId: defaultProjectId,
     name: 'Sample',
     clientType: 'confidential',
     tokenEndpointAuthMethod: 'client_secret_basic',
@@ -70,6 +73,7 @@ describe.each(DIALECTS)('store contract (%s)', (dialect) => {
     if (skip) return;
     t = await testDatabase(dialect);
     s = createStores(t.db);
+    defaultProjectId = (await s.projects.findBySlug('default'))!.id;
   });
   afterEach(async () => t?.cleanup());
 
@@ -81,6 +85,7 @@ describe.each(DIALECTS)('store contract (%s)', (dialect) => {
     await migrateUp(t.db);
     await migrateDown(t.db);
     await migrateUp(t.db);
+    defaultProjectId = (await s.projects.findBySlug('default'))!.id;
     await s.clients.insert(sampleClient());
     expect((await s.clients.list()).length).toBe(1);
   });

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { clientMetadataView } from '../../clients/client-metadata.js';
+import type { Client } from '../../clients/client.js';
 import { parseDuration } from '../../oauth/duration.js';
+import { SYSTEM } from '../../projects/authority.js';
 import { parse, print, UsageError, withContainer, type Command } from '../args.js';
 
 const OPTIONS = {
@@ -21,6 +23,7 @@ const OPTIONS = {
   jwks: { type: 'string' },
   metadata: { type: 'string' },
   grace: { type: 'string' },
+  project: { type: 'string' },
 } as const;
 
 /** Builds RFC 7591 metadata from flags; `--metadata file.json` supplies a base document. */
@@ -46,6 +49,8 @@ function metadataFrom(values: ReturnType<typeof parse<typeof OPTIONS>>['values']
   return m;
 }
 
+const view = (client: Client): Record<string, unknown> => ({ ...clientMetadataView(client), project_id: client.projectId });
+
 export const clientsCommand: Command = async (argv) => {
   const { values, positionals } = parse(argv, OPTIONS);
   const [sub, id] = positionals;
@@ -56,29 +61,29 @@ export const clientsCommand: Command = async (argv) => {
   return withContainer(values.config, async (c) => {
     switch (sub) {
       case 'create': {
-        const created = await c.clients.create(metadataFrom(values), { registrar: 'operator' });
-        const out = { ...clientMetadataView(created.client), ...(created.clientSecret ? { client_secret: created.clientSecret } : {}) };
+        const metadata = { ...metadataFrom(values), ...(values.project ? { project_id: values.project } : {}) };
+        const created = await c.projectClients.create(SYSTEM, metadata);
+        const out = { ...view(created.client), ...(created.clientSecret ? { client_secret: created.clientSecret } : {}) };
         print(values.json, out, () =>
           [`client_id: ${created.client.clientId}`, ...(created.clientSecret ? [`client_secret (shown once): ${created.clientSecret}`] : [])].join('\n'),
         );
         return 0;
       }
       case 'list': {
-        const all = (await c.clients.list()).map(clientMetadataView);
+        const all = (await c.projectClients.list(SYSTEM, values.project)).map(view);
         print(values.json, all, () =>
           all.map((x) => `${String(x['client_id']).padEnd(38)} ${String(x['token_endpoint_auth_method']).padEnd(20)} ${String(x['client_name'])}`).join('\n'),
         );
         return 0;
       }
       case 'show': {
-        const view = clientMetadataView(await c.clients.get(needId()));
-        print(true, view, () => '');
+        print(true, view(await c.clients.get(needId())), () => '');
         return 0;
       }
       case 'update': {
         const current = clientMetadataView(await c.clients.get(needId()));
         const base = Object.fromEntries(
-          Object.entries(current).filter(([k]) => !['client_id', 'client_id_issued_at', 'client_type', 'is_default'].includes(k)),
+          Object.entries(current).filter(([k]) => !['client_id', 'client_id_issued_at', 'client_type', 'is_default', 'project_id'].includes(k)),
         );
         const updated = await c.clients.update(needId(), { ...base, ...metadataFrom({ ...values, grant: values.grant ?? (current['grant_types'] as string[]) }) }, 'operator');
         print(values.json, clientMetadataView(updated), () => `updated ${updated.clientId}`);

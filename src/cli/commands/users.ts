@@ -1,5 +1,6 @@
 import { randomToken } from '../../oauth/random.js';
 import { userView } from '../../accounts/account.service.js';
+import { SYSTEM } from '../../projects/authority.js';
 import { parse, print, UsageError, withContainer, type Command } from '../args.js';
 
 /** `gatehouse users create|list|disable|enable|set-password`. A password not given is generated and shown once. */
@@ -10,6 +11,7 @@ export const usersCommand: Command = async (argv) => {
     'given-name': { type: 'string' },
     'family-name': { type: 'string' },
     verified: { type: 'boolean' },
+    yes: { type: 'boolean' },
   });
   const [sub, ref] = positionals;
   const needRef = () => {
@@ -54,8 +56,15 @@ export const usersCommand: Command = async (argv) => {
         );
         return 0;
       }
+      case 'delete': {
+        const user = await c.accounts.findByEmailOrId(needRef());
+        if (!values.yes) throw new UsageError(`deleting ${user.email} ends their sessions and tokens for good; add --yes to confirm`);
+        await c.projects.deleteUser(SYSTEM, user.id);
+        print(values.json, { deleted: user.id }, () => `deleted ${user.email}`);
+        return 0;
+      }
       default:
-        throw new UsageError('usage: gatehouse users create|list|disable|enable|set-password');
+        throw new UsageError('usage: gatehouse users create|list|disable|enable|set-password|delete');
     }
   });
 };

@@ -1,54 +1,40 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Container } from '../../app.js';
 import { clientMetadataView } from '../../clients/client-metadata.js';
-import { InsufficientScope, InvalidRequest, InvalidToken } from '../../oauth/errors.js';
+import { InvalidRequest } from '../../oauth/errors.js';
 import { parseDuration } from '../../oauth/duration.js';
-import { bearerToken } from '../bearer.js';
+import { requestAuthority, jsonObject, requireAdmin } from '../admin-auth.js';
 
 type WithId = { Params: { clientId: string } };
+type ProjectQuery = { Querystring: { project_id?: string } };
 
-/** The admin API's gate: a bearer access token of this server carrying the `admin` scope. */
-export function requireAdmin(c: Container) {
-  return async (request: FastifyRequest) => {
-    const token = bearerToken(request);
-    const claims = token ? await c.tokens.verifyAccessToken(token) : undefined;
-    if (!claims) throw new InvalidToken('a valid bearer access token is required');
-    const scopes = typeof claims['scope'] === 'string' ? claims['scope'].split(' ') : [];
-    if (!scopes.includes('admin')) throw new InsufficientScope('admin');
-  };
-}
-
-/** Admin API for clients, behind a bearer access token carrying the `admin` scope. */
+/** Admin API for clients: every call is checked against the caller's role in the client's project. */
 export function adminClientRoutes(app: FastifyInstance, c: Container): void {
-  const body = (request: FastifyRequest): Record<string, unknown> => {
-    const b = request.body;
-    if (!b || typeof b !== 'object' || Array.isArray(b)) throw new InvalidRequest('the request body must be a JSON object');
-    return b as Record<string, unknown>;
-  };
-
+  const view = (client: Parameters<typeof clientMetadataView>[0]) => ({ ...clientMetadataView(client), project_id: client.projectId });
   app.register(async (admin) => {
     admin.addHook('onRequest', requireAdmin(c));
-    admin.get('/admin/api/v1/clients', async () => ({ clients: (await c.clients.list()).map(clientMetadataView) }));
-    admin.post('/admin/api/v1/clients', async (request, reply) => {
-      const created = await c.clients.create(body(request), { registrar: 'operator' });
-      return reply.code(201).send({
-        ...clientMetadataView(created.client),
-        ...(created.clientSecret ? { client_secret: created.clientSecret } : {}),
-      });
+    admin.get<ProjectQuery>('/admin/api/v1/clients', async (request) => {
+      const projectId = typeof request.query.project_id === 'string' ? request.query.project_id : undefined;
+      return { clients: (await c.projectClients.list(requestAuthority(request), projectId)).map(view) };
     });
-    admin.get<WithId>('/admin/api/v1/clients/:clientId', async (request) => clientMetadataView(await c.clients.get(request.params.clientId)));
+    admin.post('/admin/api/v1/clients', async (request, reply) => {
+      const created = await c.projectClients.create(requestAuthority(request), jsonObject(request));
+      return reply.code(201).send({ ...view(created.client), ...(created.clientSecret ? { client_secret: created.clientSecret } : {}) });
+    });
+    admin.get<WithId>('/admin/api/v1/clients/:clientId', async (request) => view(await c.projectClients.get(requestAuthority(request), request.params.clientId)));
     admin.put<WithId>('/admin/api/v1/clients/:clientId', async (request) =>
-      clientMetadataView(await c.clients.update(request.params.clientId, body(request), 'operator')),
+      view(await c.projectClients.update(requestAuthority(request), request.params.clientId, jsonObject(request))),
     );
     admin.delete<WithId>('/admin/api/v1/clients/:clientId', async (request, reply) => {
-      await c.clients.delete(request.params.clientId);
+      await c.projectClients.delete(requestAuthority(request), request.params.clientId);
       return reply.code(204).send();
     });
     admin.post<WithId>('/admin/api/v1/clients/:clientId/rotate-secret', async (request) => {
-      const b = (request.body ?? {}) as Record<string, unknown>;
-      const grace = parseDuration((b['grace'] as string | number | undefined) ?? 0);
+      const b = request.body === undefined || request.body === null ? {} : jsonObject(request);
+      const given = b['grace'] ?? 0;
+      const grace = typeof given === 'string' || typeof given === 'number' ? parseDuration(given) : undefined;
       if (grace === undefined) throw new InvalidRequest('grace must be a duration like 0, 3600 or 24h');
-      const rotated = await c.clients.rotateSecret(request.params.clientId, grace);
+      const rotated = await c.projectClients.rotateSecret(requestAuthority(request), request.params.clientId, grace);
       return { client_id: request.params.clientId, client_secret: rotated.clientSecret, previous_secret_valid_until: rotated.previousValidUntil };
     });
   });

@@ -1,48 +1,42 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Container } from '../../app.js';
 import { userView } from '../../accounts/account.service.js';
 import { InvalidRequest } from '../../oauth/errors.js';
-import { requireAdmin } from './admin-clients.route.js';
+import { requireOperator } from '../../projects/authority.js';
+import { requestAuthority, jsonObject, optionalString, requireAdmin } from '../admin-auth.js';
 
 type WithId = { Params: { userId: string } };
 
-
-const body = (request: FastifyRequest): Record<string, unknown> => {
-  const b = request.body;
-  if (!b || typeof b !== 'object' || Array.isArray(b)) throw new InvalidRequest('the request body must be a JSON object');
-  return b as Record<string, unknown>;
-};
-const str = (v: unknown, field: string): string | undefined => {
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw new InvalidRequest(`${field}: must be a string`);
-  return v;
-};
-
-/** Admin API for accounts and their consents. */
+/** Admin API for accounts and their consents: users are installation-wide, so only operators manage them. */
 export function adminUserRoutes(app: FastifyInstance, c: Container): void {
   app.register(async (admin) => {
     admin.addHook('onRequest', requireAdmin(c));
+    admin.addHook('preHandler', async (request) => requireOperator(requestAuthority(request)));
     admin.get('/admin/api/v1/users', async () => ({ users: (await c.accounts.list(1000, 0)).map(userView) }));
     admin.post('/admin/api/v1/users', async (request, reply) => {
-      const b = body(request);
+      const b = jsonObject(request);
+      if (b['email_verified'] !== undefined && typeof b['email_verified'] !== 'boolean') throw new InvalidRequest('email_verified: must be true or false');
       const user = await c.accounts.create({
-        email: str(b['email'], 'email') ?? '',
-        password: str(b['password'], 'password'),
-        givenName: str(b['given_name'], 'given_name'),
-        familyName: str(b['family_name'], 'family_name'),
+        email: optionalString(b, 'email') ?? '',
+        password: optionalString(b, 'password'),
+        givenName: optionalString(b, 'given_name'),
+        familyName: optionalString(b, 'family_name'),
         emailVerified: b['email_verified'] === true,
       });
       return reply.code(201).send(userView(user));
     });
     admin.get<WithId>('/admin/api/v1/users/:userId', async (request) => userView(await c.accounts.get(request.params.userId)));
     admin.patch<WithId>('/admin/api/v1/users/:userId', async (request) => {
-      const b = body(request);
-      if (b['password'] !== undefined) await c.accounts.setPassword(request.params.userId, str(b['password'], 'password')!);
-      if (b['disabled'] !== undefined) {
-        if (typeof b['disabled'] !== 'boolean') throw new InvalidRequest('disabled: must be true or false');
-        await c.accounts.setDisabled(request.params.userId, b['disabled']);
-      }
+      const b = jsonObject(request);
+      const password = optionalString(b, 'password');
+      if (b['disabled'] !== undefined && typeof b['disabled'] !== 'boolean') throw new InvalidRequest('disabled: must be true or false');
+      if (password !== undefined) await c.accounts.setPassword(request.params.userId, password);
+      if (b['disabled'] !== undefined) await c.accounts.setDisabled(request.params.userId, b['disabled'] as boolean);
       return userView(await c.accounts.get(request.params.userId));
+    });
+    admin.delete<WithId>('/admin/api/v1/users/:userId', async (request, reply) => {
+      await c.projects.deleteUser(requestAuthority(request), request.params.userId);
+      return reply.code(204).send();
     });
     admin.get<WithId>('/admin/api/v1/users/:userId/consents', async (request) => {
       await c.accounts.get(request.params.userId);

@@ -4,7 +4,6 @@ import { UnsafeRedirect } from '../../authorize/authorize-request.js';
 import type { InteractionView } from '../../authorize/authorize.service.js';
 import { singleValued } from '../../oauth/params.js';
 import { consentPage, loginPage } from '../../views/pages.view.js';
-import { scopeDescriptions } from '../../views/scopes.js';
 import { cookieOptions, interactionCookie, SESSION_COOKIE, sendAuthorizationResponse, sendErrorPage, sendPage } from '../plugins/browser.js';
 
 /** Renders the login or consent step of an interaction and hands this browser its sealed state in a cookie. */
@@ -21,7 +20,7 @@ export function renderInteraction(c: Container, reply: FastifyReply, view: Inter
           clientName: view.client.name,
           clientUri: view.client.metadata['client_uri'] as string | undefined,
           userEmail: view.user?.email ?? '',
-          scopes: scopeDescriptions(request.scopes),
+          scopes: view.scopes ?? [],
         });
   return sendPage(reply, status, page, [request.redirectUri]);
 }

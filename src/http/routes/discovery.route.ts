@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Container } from '../../app.js';
-import type { CorsGate } from '../plugins/cors.js';
 
 /** Discovery documents and the JWKS: public, cacheable, and readable from any origin (they hold no secrets). */
-export function discoveryRoutes(app: FastifyInstance, c: Container, cors: CorsGate): void {
+export function discoveryRoutes(app: FastifyInstance, c: Container): void {
   const openid = JSON.stringify(c.discovery.openid);
   const oauth = JSON.stringify(c.discovery.oauth);
   app.get('/.well-known/openid-configuration', async (_req, reply) =>
@@ -12,11 +11,11 @@ export function discoveryRoutes(app: FastifyInstance, c: Container, cors: CorsGa
   app.get('/.well-known/oauth-authorization-server', async (_req, reply) =>
     reply.type('application/json').header('cache-control', 'public, max-age=300').header('access-control-allow-origin', '*').send(oauth),
   );
-  app.get('/jwks.json', async (request, reply) => {
-    await cors(request, reply);
-    return reply
+  app.get('/jwks.json', async (_req, reply) =>
+    reply
       .type('application/jwk-set+json')
       .header('cache-control', 'public, max-age=300')
-      .send(c.keystore.jwksJson());
-  });
+      .header('access-control-allow-origin', '*')
+      .send(c.keystore.jwksJson()),
+  );
 }

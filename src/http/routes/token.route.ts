@@ -1,37 +1,39 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Container } from '../../app.js';
 import { InvalidRequest } from '../../oauth/errors.js';
 import { singleValued } from '../../oauth/params.js';
+import type { CorsGate } from '../plugins/cors.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 
 /** The token, introspection and revocation endpoints: form in, client authenticated, one service call, JSON out. */
-export function tokenRoutes(app: FastifyInstance, c: Container): void {
+export function tokenRoutes(app: FastifyInstance, c: Container, cors: CorsGate): void {
   const issuer = c.config.server.issuer;
 
-  const authenticate = async (request: FastifyRequest, path: string) => {
+  const authenticate = async (request: FastifyRequest, reply: FastifyReply, path: string) => {
     if (!request.headers['content-type']?.toLowerCase().startsWith(FORM)) {
       throw new InvalidRequest(`the request body must be ${FORM}`);
     }
     const params = singleValued(request.body);
     const client = await c.clientAuth.authenticate({ authorization: request.headers.authorization, params }, `${issuer}${path}`);
+    await cors.forClient(request, reply, client);
     return { client, params };
   };
 
   app.post('/oauth/token', async (request, reply) => {
-    const { client, params } = await authenticate(request, '/oauth/token');
+    const { client, params } = await authenticate(request, reply, '/oauth/token');
     return reply.send(await c.tokens.exchange(client, params));
   });
 
   app.post('/oauth/introspect', async (request, reply) => {
-    const { client, params } = await authenticate(request, '/oauth/introspect');
+    const { client, params } = await authenticate(request, reply, '/oauth/introspect');
     const token = params['token'];
     if (!token) throw new InvalidRequest('token is required');
     return reply.send(await c.tokens.introspect(client, token));
   });
 
   app.post('/oauth/revoke', async (request, reply) => {
-    const { client, params } = await authenticate(request, '/oauth/revoke');
+    const { client, params } = await authenticate(request, reply, '/oauth/revoke');
     const token = params['token'];
     if (!token) throw new InvalidRequest('token is required');
     await c.tokens.revoke(client, token);

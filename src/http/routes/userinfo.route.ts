@@ -1,11 +1,12 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Container } from '../../app.js';
 import { InvalidRequest, InvalidToken } from '../../oauth/errors.js';
 import { bearerToken } from '../bearer.js';
+import type { CorsGate } from '../plugins/cors.js';
 
 /** OpenID Connect Core §5.3 userinfo, with RFC 6750 bearer tokens (header, or form body on POST). */
-export function userinfoRoutes(app: FastifyInstance, c: Container): void {
-  const handle = async (request: FastifyRequest) => {
+export function userinfoRoutes(app: FastifyInstance, c: Container, cors: CorsGate): void {
+  const handle = async (request: FastifyRequest, reply: FastifyReply) => {
     const header = bearerToken(request);
     const body = request.method === 'POST' && request.body && typeof request.body === 'object' ? (request.body as Record<string, unknown>)['access_token'] : undefined;
     if (header && body !== undefined) throw new InvalidRequest('send the access token once');
@@ -15,7 +16,9 @@ export function userinfoRoutes(app: FastifyInstance, c: Container): void {
       err.headers['www-authenticate'] = 'Bearer';
       throw err;
     }
-    return c.userinfo.claims(token);
+    const { claims, clientId } = await c.userinfo.claims(token);
+    await cors.forClient(request, reply, clientId);
+    return claims;
   };
   app.get('/oauth/userinfo', handle);
   app.post('/oauth/userinfo', handle);

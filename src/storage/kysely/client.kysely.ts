@@ -3,7 +3,7 @@ import type { JSONWebKeySet } from 'jose';
 import type { Client, ClientSecret, GrantType, AuthMethod } from '../../clients/client.js';
 import type { ClientStore } from '../../clients/client.store.js';
 import type { OAuthClientsTable } from '../schema.js';
-import type { Executor } from '../stores.js';
+import { inTransaction, type Executor } from '../stores.js';
 import { prepared } from '../prepared.js';
 
 const list = (s: string): string[] => JSON.parse(s) as string[];
@@ -78,6 +78,11 @@ const LIVE_SECRETS = (db: Executor) =>
     .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', 0)]))
     .orderBy('created_at', 'desc');
 
+async function insertScopes(db: Executor, c: Client): Promise<void> {
+  const rows = [...new Set(c.scopes)].map((scope) => ({ project_id: c.projectId, client_id: c.clientId, scope }));
+  if (rows.length) await db.insertInto('oauth_client_scopes').values(rows).execute();
+}
+
 export function kyselyClientStore(db: Executor): ClientStore {
   const byId = prepared(db, BY_ID);
   const liveSecrets = prepared(db, LIVE_SECRETS);
@@ -94,19 +99,36 @@ export function kyselyClientStore(db: Executor): ClientStore {
         .executeTakeFirst();
       return r && toClient(r);
     },
-    async list() {
-      return (await db.selectFrom('oauth_clients').selectAll().orderBy('created_at').orderBy('client_id').execute()).map(toClient);
+    async list(projectId) {
+      let q = db.selectFrom('oauth_clients').selectAll();
+      if (projectId !== undefined) q = q.where('project_id', '=', projectId);
+      return (await q.orderBy('created_at').orderBy('client_id').execute()).map(toClient);
     },
+    // The directory row (the client's global key), the client in its project's partition, and one row per scope
+    // it may request: written together, in the caller's transaction.
     async insert(c) {
-      await db.insertInto('oauth_clients').values(toRow(c)).execute();
+      await inTransaction(db, async (tx) => {
+        await tx.insertInto('client_directory').values({ client_id: c.clientId, project_id: c.projectId, created_at: c.createdAt }).execute();
+        await tx.insertInto('oauth_clients').values(toRow(c)).execute();
+        await insertScopes(tx, c);
+      });
     },
     async update(c) {
-      const { client_id, created_at: _createdAt, ...changes } = toRow(c);
-      await db.updateTable('oauth_clients').set(changes).where('client_id', '=', client_id).execute();
+      const { client_id, created_at: _createdAt, project_id: _projectId, ...changes } = toRow(c);
+      await inTransaction(db, async (tx) => {
+        await tx.updateTable('oauth_clients').set(changes).where('client_id', '=', client_id).execute();
+        await tx.deleteFrom('oauth_client_scopes').where('client_id', '=', client_id).execute();
+        await insertScopes(tx, c);
+      });
     },
     async delete(clientId) {
-      const r = await db.deleteFrom('oauth_clients').where('client_id', '=', clientId).executeTakeFirst();
-      return r.numDeletedRows > 0n;
+      return inTransaction(db, async (tx) => {
+        // The client row first (on SQLite its secrets, grants and consents cascade from it), then the directory
+        // row, from which everything cascades on PostgreSQL.
+        const r = await tx.deleteFrom('oauth_clients').where('client_id', '=', clientId).executeTakeFirst();
+        await tx.deleteFrom('client_directory').where('client_id', '=', clientId).execute();
+        return r.numDeletedRows > 0n;
+      });
     },
     async secrets(clientId, now) {
       const rows = await liveSecrets(clientId, now);

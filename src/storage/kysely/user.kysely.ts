@@ -49,6 +49,10 @@ export function kyselyUserStore(db: Executor): UserStore {
         })
         .execute();
     },
+    async delete(id) {
+      const r = await db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+      return Number(r.numDeletedRows) > 0;
+    },
     async update(id, c) {
       const values: Partial<UsersTable> = {};
       if (c.email !== undefined) values.email = c.email.toLowerCase();
