@@ -21,7 +21,11 @@ describe.each(DIALECTS)('dynamic registration (RFC 7591/7592) and the admin API 
     json(`${srv.url}/oauth/register`, { method: 'POST', body: JSON.stringify(body), headers: token ? { authorization: `Bearer ${token}` } : {} });
 
   it.skipIf(skip)('registers with an initial access token, then reads, updates and deletes with the registration token', async () => {
-    const r = await register({ client_name: 'Svc', grant_types: ['client_credentials'], scope: 'api:read' }, CONFIG_IAT);
+    // Self-registered clients hold only the registration policy's scopes (registration.allowedScopes).
+    const refused = await register({ client_name: 'Svc', grant_types: ['client_credentials'], scope: 'api:read' }, CONFIG_IAT);
+    expect(refused.status).toBe(400);
+    expect(refused.json).toMatchObject({ error: 'invalid_client_metadata', error_description: expect.stringContaining('api:read') });
+    const r = await register({ client_name: 'Svc', grant_types: ['client_credentials'] }, CONFIG_IAT);
     expect(r.status).toBe(201);
     const meta = r.json as Record<string, string>;
     expect(meta['client_id']).toMatch(/^[\w-]+$/);
