@@ -6,50 +6,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { createStores, type Stores } from '../../src/storage/stores.js';
 import { migrateDown, migrateUp, isMigrated } from '../../src/storage/migrator.js';
-import type { Client } from '../../src/clients/client.js';
 import type { StoredKey } from '../../src/keys/key.store.js';
 import { testDatabase, type TestDb } from '../helpers/database.js';
 import { postgresAvailable } from '../helpers/postgres.js';
 import { DIALECTS } from '../helpers/server.js';
+import { sampleClient, useProject } from '../helpers/fixtures.js';
 
 const pg = await postgresAvailable();
 const NOW = 1_800_000_000;
 
-/** The default project of the database under test (migration 0003 creates it): clients need a project. */
-let defaultProjectId = '';
-
-export function sampleClient(overrides: Partial<Client> = {}): Client {
-  return {
-    clientId: `c-${randomUUID()}`,
-    projectId: defaultProjectId,
-    name: 'Sample',
-    clientType: 'confidential',
-    tokenEndpointAuthMethod: 'client_secret_basic',
-    tokenEndpointAuthSigningAlg: null,
-    secretEnc: null,
-    redirectUris: ['https://app.example.com/cb'],
-    postLogoutRedirectUris: [],
-    allowedOrigins: ['https://app.example.com'],
-    grantTypes: ['authorization_code', 'client_credentials'],
-    responseTypes: ['code'],
-    scopes: ['openid', 'api:read'],
-    resources: [],
-    pkceRequired: true,
-    isDefault: false,
-    skipConsent: false,
-    jwks: null,
-    jwksUri: null,
-    idTokenSignedResponseAlg: null,
-    accessTokenTtl: null,
-    refreshTokenTtl: null,
-    idTokenTtl: null,
-    registrationAccessTokenHash: null,
-    metadata: { client_uri: 'https://app.example.com' },
-    createdAt: NOW,
-    updatedAt: NOW,
-    ...overrides,
-  };
-}
 
 function key(kid: string, state: StoredKey['state'], alg = 'ES256'): StoredKey {
   return {
@@ -73,7 +38,7 @@ describe.each(DIALECTS)('store contract (%s)', (dialect) => {
     if (skip) return;
     t = await testDatabase(dialect);
     s = createStores(t.db);
-    defaultProjectId = (await s.projects.findBySlug('default'))!.id;
+    useProject((await s.projects.findBySlug('default'))!.id);
   });
   afterEach(async () => t?.cleanup());
 
@@ -85,7 +50,7 @@ describe.each(DIALECTS)('store contract (%s)', (dialect) => {
     await migrateUp(t.db);
     await migrateDown(t.db);
     await migrateUp(t.db);
-    defaultProjectId = (await s.projects.findBySlug('default'))!.id;
+    useProject((await s.projects.findBySlug('default'))!.id);
     await s.clients.insert(sampleClient());
     expect((await s.clients.list()).length).toBe(1);
   });

@@ -19,14 +19,13 @@ describe.each(DIALECTS)('operator trust (%s)', (dialect) => {
   let dep: Deployment;
   let srv: ServerProcess;
   let project: { id: string; num: number };
-  let plain: { id: string };
   let projectAdmin: { id: string };
   beforeAll(async () => {
     if (skip) return;
     dep = await createDeployment(dialect);
     srv = await dep.serve();
     const user = async (email: string) => JSON.parse((await dep.cli(['users', 'create', '--email', email, '--password', PASSWORD, '--json'])).stdout);
-    plain = await user('plain@example.test');
+    await user('plain@example.test');
     projectAdmin = await user('padmin@example.test');
     project = JSON.parse((await dep.cli(['projects', 'create', '--name', 'Billing', '--json'])).stdout);
     expect((await dep.cli(['members', 'add', '--project', project.id, '--user', 'padmin@example.test', '--role', 'admin'])).code).toBe(0);
