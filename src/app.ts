@@ -30,6 +30,7 @@ import { ConsentService } from './grants/consent.service.js';
 import { SessionService } from './sessions/session.service.js';
 import { LogoutService } from './sessions/logout.service.js';
 import { UserinfoService } from './userinfo/userinfo.service.js';
+import { AuditService } from './audit/audit.service.js';
 import { buildServer } from './http/server.js';
 
 export const OPERATOR_SCOPES = ['admin'];
@@ -53,6 +54,7 @@ export interface Container {
   loginLimiter: LoginRateLimiter;
   logout: LogoutService;
   userinfo: UserinfoService;
+  audit: AuditService;
   discovery: { openid: Record<string, unknown>; oauth: Record<string, unknown> };
   /** Messages about the setup the operator should see (dev secrets, key file permissions). */
   warnings: string[];
@@ -109,7 +111,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
     const box = createSecretBox(config.security.encryptionKey);
     const algs = signingAlgs(config);
     const keystore = new Keystore(
-      { store: stores.keys, box, clock },
+      { store: stores.keys, box, clock, transaction: (fn) => transaction((s) => fn({ keys: s.keys, audit: s.audit })) },
       {
         algs,
         rsaModulusLength: config.security.rsaModulusLength,
@@ -123,7 +125,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
     const clientDeps = (s: Stores) => ({
       clients: s.clients,
       registrationTokens: s.registrationTokens,
-      transaction: <T>(fn: (x: { clients: Stores['clients'] }) => Promise<T>) => fn({ clients: s.clients }),
+      transaction: <T>(fn: (x: { clients: Stores['clients']; audit: Stores['audit'] }) => Promise<T>) => fn({ clients: s.clients, audit: s.audit }),
       hasher,
       box,
       clock,
@@ -135,12 +137,22 @@ export async function createContainer(config: Config, options: ContainerOptions 
       ...clientDeps(stores),
       clients: clientStore,
       registration: config.registration,
-      transaction: (fn) => transaction((s) => fn({ clients: s.clients })),
+      transaction: (fn) => transaction((s) => fn({ clients: s.clients, audit: s.audit })),
     });
     const verifier = new JwtVerifier(keystore);
     const clientAuth = new ClientAuthenticator({ clients, store: clientStore, tokens: stores.tokens, hasher, clock, issuer: config.server.issuer });
-    const accounts = new AccountService({ users: stores.users, clock, hashConcurrency: config.auth.passwordHashConcurrency });
-    const consents = new ConsentService({ store: stores.consents, grants: stores.tokens, clock });
+    const accounts = new AccountService({
+      users: stores.users,
+      clock,
+      hashConcurrency: config.auth.passwordHashConcurrency,
+      transaction: (fn) => transaction((s) => fn({ users: s.users, audit: s.audit })),
+    });
+    const consents = new ConsentService({
+      store: stores.consents,
+      clock,
+      transaction: (fn) => transaction((s) => fn({ consents: s.consents, grants: s.tokens, audit: s.audit })),
+    });
+    const audit = new AuditService({ store: stores.audit, clock, retention: config.audit.retention });
     const sessions = new SessionService({
       store: stores.sessions,
       clock,
@@ -152,6 +164,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       accounts,
       consents,
       codes: stores.codes,
+      audit: stores.audit,
       sealer: new InteractionSealer(config.security.encryptionKey),
       sessions,
       clock,
@@ -203,6 +216,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       loginLimiter,
       logout: new LogoutService({ clients, verifier, issuer: config.server.issuer }),
       userinfo: new UserinfoService({ tokens, accounts }),
+      audit,
       discovery: { openid: openidConfiguration(discoveryInput), oauth: authorizationServerMetadata(discoveryInput) },
       warnings,
       seed: (log) =>
@@ -216,7 +230,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
           config.seeder,
         ),
       async purgeExpired() {
-        return (await stores.tokens.purgeExpired(clock.now())) + (await keystore.prune());
+        return (await stores.tokens.purgeExpired(clock.now())) + (await keystore.prune()) + (await audit.purge());
       },
       async close() {
         keystore.stop();

@@ -5,6 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AccountService } from '../accounts/account.service.js';
+import { record, type AuditContext } from '../audit/audit-event.js';
+import type { AuditStore } from '../audit/audit.store.js';
 import type { User, UserStore } from '../accounts/user.store.js';
 import type { Client } from '../clients/client.js';
 import type { ClientService } from '../clients/client.service.js';
@@ -31,6 +33,8 @@ export interface AuthorizeDeps {
   accounts: AccountService;
   consents: ConsentService;
   codes: CodeStore;
+  /** For a sign-in that waits for consent (nothing else is written until the decision). */
+  audit: AuditStore;
   sealer: InteractionSealer;
   sessions: SessionService;
   clock: Clock;
@@ -39,7 +43,9 @@ export interface AuthorizeDeps {
   grantExpiry: number;
   interactionExpiry: number;
   /** Runs `fn` with stores bound to one transaction: completing an interaction commits once. */
-  transaction<T>(fn: (stores: { consents: ConsentStore; codes: CodeStore; sessions: SessionStore; users: UserStore }) => Promise<T>): Promise<T>;
+  transaction<T>(
+    fn: (stores: { consents: ConsentStore; codes: CodeStore; sessions: SessionStore; users: UserStore; audit: AuditStore }) => Promise<T>,
+  ): Promise<T>;
 }
 
 /**
@@ -113,14 +119,15 @@ export class AuthorizeService {
   }
 
   /** After a successful login inside an interaction: ask consent if needed, else complete it. */
-  async afterLogin(interaction: Interaction, client: Client, user: User, previous: BrowserSession | undefined): Promise<Outcome> {
+  async afterLogin(interaction: Interaction, client: Client, user: User, previous: BrowserSession | undefined, ctx?: AuditContext): Promise<Outcome> {
     const login = { authTime: this.deps.clock.now(), amr: ['pwd'] };
     if (await this.needsConsent(client, user, interaction.request)) {
+      await record(this.deps.audit, login.authTime, signInEntry(user, client.clientId), ctx);
       const next = { ...interaction, userId: user.id, login };
       return { kind: 'interact', view: { step: 'consent', interaction: next, sealed: this.deps.sealer.seal(next), client, user } };
     }
     const signIn = this.newSignIn(user.id, login, previous);
-    return { kind: 'respond', response: await this.complete(interaction, signIn, 'not-asked', user), signIn };
+    return { kind: 'respond', response: await this.complete(interaction, signIn, 'not-asked', user, ctx), signIn };
   }
 
   /** Who decides on the consent page: the login made in the interaction, else the browser's own session. */
@@ -134,34 +141,41 @@ export class AuthorizeService {
   }
 
   /** The consent decision. The interaction completes once; a second post is refused. */
-  async decide(interaction: Interaction, signIn: SignIn, allow: boolean): Promise<AuthorizationResponse> {
-    return this.complete(interaction, signIn, allow ? 'allow' : 'deny');
+  async decide(interaction: Interaction, signIn: SignIn, allow: boolean, ctx?: AuditContext): Promise<AuthorizationResponse> {
+    return this.complete(interaction, signIn, allow ? 'allow' : 'deny', undefined, ctx);
   }
 
   /**
    * Completes an interaction in one transaction: the new session (if the login happened here), then on allow
    * the consent, the grant (whose id is the interaction's, so a replay finds it taken) and the code. The user
-   * is read inside it (unless the login just read it), so an account disabled meanwhile gets nothing.
+   * is read inside it (unless the login just read it), so an account disabled meanwhile gets nothing. A login
+   * passed in as `signedIn` and a consent given are recorded in the same transaction.
    */
   private async complete(
     interaction: Interaction,
     signIn: SignIn,
     consent: 'allow' | 'deny' | 'not-asked',
     signedIn?: User,
+    ctx?: AuditContext,
   ): Promise<AuthorizationResponse> {
     const request = interaction.request;
     // Inside the transaction only its own stores may be touched (SQLite has one connection), so read first.
     const grantExpiry = await this.grantExpiry(request.clientId);
     const now = this.deps.clock.now();
-    return this.deps.transaction(async ({ consents, codes, sessions, users }) => {
+    return this.deps.transaction(async ({ consents, codes, sessions, users, audit }) => {
       const user = signedIn ?? (await users.findById(signIn.session.userId));
       if (!user || user.disabledAt !== null) throw new InteractionInvalid('This account is disabled.');
       if (signIn.created) {
         if (signIn.created.replaces) await sessions.delete(signIn.created.replaces.id);
         await sessions.insert(signIn.session);
       }
+      if (signedIn) await record(audit, now, signInEntry(user, request.clientId), ctx);
       if (consent === 'deny') return this.fail(request, new AccessDenied('the user denied the request')).response;
-      if (consent === 'allow') await recordConsent(consents, user.id, request.clientId, request.scopes, now);
+      if (consent === 'allow') {
+        await recordConsent(consents, user.id, request.clientId, request.scopes, now);
+        const entry = { action: 'consent.granted', actor: { type: 'user' as const, id: user.id }, target: { type: 'client', id: request.clientId } };
+        await record(audit, now, { ...entry, detail: { scope: request.scopes } }, ctx);
+      }
       return this.completeOnce(interaction.id, request, user, signIn.session, grantExpiry, codes);
     });
   }
@@ -245,4 +259,9 @@ export class AuthorizeService {
   private error(target: Pick<AuthorizationRequest, 'redirectUri' | 'responseMode' | 'state'>, err: OAuthError): AuthorizationResponse {
     return buildResponse(target, { error: err.error, error_description: err.description }, this.deps.issuer);
   }
+}
+
+/** A password sign-in: the user acts, for the client the interaction belongs to. */
+function signInEntry(user: User, clientId: string) {
+  return { action: 'signin.success', actor: { type: 'user' as const, id: user.id }, target: { type: 'user', id: user.id }, detail: { client_id: clientId } };
 }

@@ -12,6 +12,8 @@ import { keysCommand } from './commands/keys.js';
 import { clientsCommand } from './commands/clients.js';
 import { registrationTokensCommand } from './commands/registration-tokens.js';
 import { usersCommand } from './commands/users.js';
+import { auditCommand } from './commands/audit.js';
+import { cleanupCommand } from './commands/cleanup.js';
 import { UsageError, type Command } from './args.js';
 
 const COMMANDS: Record<string, Command> = {
@@ -22,6 +24,8 @@ const COMMANDS: Record<string, Command> = {
   clients: clientsCommand,
   'registration-tokens': registrationTokensCommand,
   users: usersCommand,
+  audit: auditCommand,
+  cleanup: cleanupCommand,
 };
 
 const USAGE = `usage: gatehouse <command> [options] [--config PATH]
@@ -33,6 +37,8 @@ commands:
   keys generate|list|rotate|import|export-public
   clients create|list|show|update|rotate-secret|delete
   registration-tokens create [--uses N] [--expires 1h]
+  audit list [--since 1h] [--actor ID] [--action A] [--limit N] [--cursor C]
+  cleanup                               delete expired rows and audit events past audit.retention
 
 options:
   --config PATH   config file (default: $GATEHOUSE_CONFIG or ./config.yaml)

@@ -15,6 +15,7 @@ import { tokenRoutes } from './routes/token.route.js';
 import { registrationRoutes } from './routes/register.route.js';
 import { adminClientRoutes } from './routes/admin-clients.route.js';
 import { adminUserRoutes } from './routes/admin-users.route.js';
+import { adminAuditRoutes } from './routes/admin-audit.route.js';
 import fastifyCookie from '@fastify/cookie';
 import { InteractionInvalid } from '../authorize/interaction.js';
 import { OAuthError } from '../oauth/errors.js';
@@ -85,6 +86,7 @@ export async function buildServer(c: Container): Promise<FastifyInstance> {
     registrationRoutes(api, c);
     adminClientRoutes(api, c);
     adminUserRoutes(api, c);
+    adminAuditRoutes(api, c);
   });
 
   // Browser context: cookies, security headers, HTML errors (never JSON, never a redirect to an unverified URI).

@@ -4,6 +4,7 @@ import { clientMetadataView } from '../../clients/client-metadata.js';
 import { InsufficientScope, InvalidRequest, InvalidToken } from '../../oauth/errors.js';
 import { parseDuration } from '../../oauth/duration.js';
 import { bearerToken } from '../bearer.js';
+import { auditContext, tokenActor } from '../audit-context.js';
 
 type WithId = { Params: { clientId: string } };
 
@@ -15,6 +16,7 @@ export function requireAdmin(c: Container) {
     if (!claims) throw new InvalidToken('a valid bearer access token is required');
     const scopes = typeof claims['scope'] === 'string' ? claims['scope'].split(' ') : [];
     if (!scopes.includes('admin')) throw new InsufficientScope('admin');
+    request.auditActor = tokenActor(claims);
   };
 }
 
@@ -30,7 +32,7 @@ export function adminClientRoutes(app: FastifyInstance, c: Container): void {
     admin.addHook('onRequest', requireAdmin(c));
     admin.get('/admin/api/v1/clients', async () => ({ clients: (await c.clients.list()).map(clientMetadataView) }));
     admin.post('/admin/api/v1/clients', async (request, reply) => {
-      const created = await c.clients.create(body(request), { registrar: 'operator' });
+      const created = await c.clients.create(body(request), { registrar: 'operator' }, auditContext(request));
       return reply.code(201).send({
         ...clientMetadataView(created.client),
         ...(created.clientSecret ? { client_secret: created.clientSecret } : {}),
@@ -38,17 +40,17 @@ export function adminClientRoutes(app: FastifyInstance, c: Container): void {
     });
     admin.get<WithId>('/admin/api/v1/clients/:clientId', async (request) => clientMetadataView(await c.clients.get(request.params.clientId)));
     admin.put<WithId>('/admin/api/v1/clients/:clientId', async (request) =>
-      clientMetadataView(await c.clients.update(request.params.clientId, body(request), 'operator')),
+      clientMetadataView(await c.clients.update(request.params.clientId, body(request), 'operator', auditContext(request))),
     );
     admin.delete<WithId>('/admin/api/v1/clients/:clientId', async (request, reply) => {
-      await c.clients.delete(request.params.clientId);
+      await c.clients.delete(request.params.clientId, auditContext(request));
       return reply.code(204).send();
     });
     admin.post<WithId>('/admin/api/v1/clients/:clientId/rotate-secret', async (request) => {
       const b = (request.body ?? {}) as Record<string, unknown>;
       const grace = parseDuration((b['grace'] as string | number | undefined) ?? 0);
       if (grace === undefined) throw new InvalidRequest('grace must be a duration like 0, 3600 or 24h');
-      const rotated = await c.clients.rotateSecret(request.params.clientId, grace);
+      const rotated = await c.clients.rotateSecret(request.params.clientId, grace, undefined, auditContext(request));
       return { client_id: request.params.clientId, client_secret: rotated.clientSecret, previous_secret_valid_until: rotated.previousValidUntil };
     });
   });

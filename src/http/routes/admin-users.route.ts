@@ -3,6 +3,7 @@ import type { Container } from '../../app.js';
 import { userView } from '../../accounts/account.service.js';
 import { InvalidRequest } from '../../oauth/errors.js';
 import { requireAdmin } from './admin-clients.route.js';
+import { auditContext } from '../audit-context.js';
 
 type WithId = { Params: { userId: string } };
 
@@ -31,16 +32,16 @@ export function adminUserRoutes(app: FastifyInstance, c: Container): void {
         givenName: str(b['given_name'], 'given_name'),
         familyName: str(b['family_name'], 'family_name'),
         emailVerified: b['email_verified'] === true,
-      });
+      }, auditContext(request));
       return reply.code(201).send(userView(user));
     });
     admin.get<WithId>('/admin/api/v1/users/:userId', async (request) => userView(await c.accounts.get(request.params.userId)));
     admin.patch<WithId>('/admin/api/v1/users/:userId', async (request) => {
       const b = body(request);
-      if (b['password'] !== undefined) await c.accounts.setPassword(request.params.userId, str(b['password'], 'password')!);
+      if (b['password'] !== undefined) await c.accounts.setPassword(request.params.userId, str(b['password'], 'password')!, auditContext(request));
       if (b['disabled'] !== undefined) {
         if (typeof b['disabled'] !== 'boolean') throw new InvalidRequest('disabled: must be true or false');
-        await c.accounts.setDisabled(request.params.userId, b['disabled']);
+        await c.accounts.setDisabled(request.params.userId, b['disabled'], auditContext(request));
       }
       return userView(await c.accounts.get(request.params.userId));
     });
@@ -50,7 +51,7 @@ export function adminUserRoutes(app: FastifyInstance, c: Container): void {
       return { consents: consents.map((x) => ({ client_id: x.clientId, scope: x.scopes.join(' '), created_at: x.createdAt, updated_at: x.updatedAt })) };
     });
     admin.delete<{ Params: { userId: string; clientId: string } }>('/admin/api/v1/users/:userId/consents/:clientId', async (request, reply) => {
-      await c.consents.revoke(request.params.userId, request.params.clientId);
+      await c.consents.revoke(request.params.userId, request.params.clientId, auditContext(request));
       return reply.code(204).send();
     });
   });

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Container } from '../../app.js';
 import { InvalidRequest } from '../../oauth/errors.js';
 import { singleValued } from '../../oauth/params.js';
+import { auditContext } from '../audit-context.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 
@@ -20,7 +21,7 @@ export function tokenRoutes(app: FastifyInstance, c: Container): void {
 
   app.post('/oauth/token', async (request, reply) => {
     const { client, params } = await authenticate(request, '/oauth/token');
-    return reply.send(await c.tokens.exchange(client, params));
+    return reply.send(await c.tokens.exchange(client, params, auditContext(request, { type: 'client', id: client.clientId })));
   });
 
   app.post('/oauth/introspect', async (request, reply) => {
