@@ -36,7 +36,7 @@ describe.each(DIALECTS)('audit log (%s)', (dialect) => {
   let srv: ServerProcess;
   beforeAll(async () => {
     if (skip) return;
-    dep = await createDeployment(dialect, { audit: { retention: RETENTION } });
+    dep = await createDeployment(dialect, { audit: { retention: RETENTION }, auth: { loginRateLimit: { perAccount: 3 } } });
     srv = await dep.serve();
   });
   afterAll(async () => dep?.cleanup());
@@ -78,6 +78,13 @@ describe.each(DIALECTS)('audit log (%s)', (dialect) => {
     const t1 = (await refresh(t0['refresh_token'] as string, 'e2e-refresh')).json;
     expect((await refresh(t0['refresh_token'] as string, 'e2e-reuse')).json['error']).toBe('invalid_grant');
     secrets.push(...[t0, t1].flatMap((t) => [t['access_token'], t['refresh_token'], t['id_token']] as string[]));
+    const replay = await postForm(`${srv.url}/oauth/token`, { grant_type: 'authorization_code', code: flow.code!, code_verifier: flow.verifier, redirect_uri: REDIRECT }, demo);
+    expect(replay.json['error']).toBe('invalid_grant');
+
+    // The third failure for one account starts its lockout (auth.loginRateLimit.perAccount: 3).
+    const locky = JSON.parse((await dep.cli(['users', 'create', '--email', 'locky@example.com', '--json'])).stdout) as { id: string; password: string };
+    secrets.push(locky.password);
+    for (const n of [1, 2, 3]) await failedLogin('locky@example.com', `e2e-locky-${n}`);
 
     const made = await dep.cli(['clients', 'create', '--name', 'Operator automation', '--scope', 'admin', '--json']);
     const adminClient = JSON.parse(made.stdout) as { client_id: string; client_secret: string };
@@ -114,6 +121,9 @@ describe.each(DIALECTS)('audit log (%s)', (dialect) => {
     expect(one('signin.failure', (e) => e.request_id === 'e2e-fail-unknown')).toMatchObject({ target: null, actor: { type: 'user', id: null } });
     expect(one('signin.success')).toMatchObject({ actor: { type: 'user', id: adminId }, ip: '127.0.0.1', detail: { client_id: 'demo-client' } });
     expect(one('consent.granted')).toMatchObject({ actor: { type: 'user', id: adminId }, target: { type: 'client', id: 'demo-client' } });
+    expect(one('authorization_code.replay')).toMatchObject({ outcome: 'failure', actor: { type: 'client', id: 'demo-client' }, target: { type: 'grant' } });
+    expect(events.filter((e) => e.action === 'signin.failure' && e.target?.id === locky.id).length).toBe(3);
+    expect(one('signin.lockout')).toMatchObject({ outcome: 'failure', target: { type: 'user', id: locky.id }, request_id: 'e2e-locky-3' });
     expect(one('refresh_token.reuse_detected')).toMatchObject({ outcome: 'failure', actor: { type: 'client', id: 'demo-client' }, request_id: 'e2e-reuse' });
     expect(one('client.created', (e) => e.target?.id === adminClientId)).toMatchObject({ actor: { type: 'system', id: 'cli' }, ip: null });
     expect(one('client.created', (e) => e.target?.id === viaApi.json['client_id'])).toMatchObject({
@@ -152,8 +162,8 @@ describe.each(DIALECTS)('audit log (%s)', (dialect) => {
     expect([...first.page.events, ...second.page.events].map((e) => e.id)).toEqual(all.slice(0, 4).map((e) => e.id));
 
     const signins = (await listApi('action=signin.*&limit=100')).page.events;
-    expect(signins.map((e) => e.action).sort()).toEqual(['signin.failure', 'signin.failure', 'signin.success']);
-    expect((await listCli('--actor', 'demo-client')).page.events.map((e) => e.action)).toEqual(['refresh_token.reuse_detected']);
+    expect(signins.map((e) => e.action).sort()).toEqual([...Array(5).fill('signin.failure'), 'signin.lockout', 'signin.success']);
+    expect((await listCli('--actor', 'demo-client')).page.events.map((e) => e.action)).toEqual(['authorization_code.replay', 'refresh_token.reuse_detected']);
     expect((await listCli('--since', '1h', '--action', 'key.retired')).page.events.length).toBe(1);
     expect((await listApi(`since=${all[0]!.at + 1}`)).page.events).toEqual([]);
 
