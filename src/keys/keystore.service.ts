@@ -27,6 +27,7 @@ import { createJwtSigner, type JwtSigner } from './signer.js';
 export type SigningAlg = Exclude<JwsAlg, 'HS256'>;
 
 type Recorder = (at: number, entry: AuditEntry, ctx?: AuditContext) => Promise<void>;
+type KeySource = 'generated' | 'imported';
 
 export interface KeystoreDeps {
   store: KeyStore;
@@ -77,6 +78,7 @@ export class Keystore {
         const useInitial = initial && keyFitsAlg(initial.key, alg) && !keys.some((k) => k.kid === initial.kid);
         await this.insertIfAbsent(
           await this.seal(useInitial ? initial.key : this.generate(alg), alg, 'active', useInitial ? initial.kid : undefined),
+          useInitial ? 'imported' : 'generated',
         );
       }
       if (!has('next')) await this.insertIfAbsent(await this.seal(this.generate(alg), alg, 'next'));
@@ -85,9 +87,9 @@ export class Keystore {
   }
 
   /** Two processes starting together may both try; the unique (alg, state) index lets exactly one win. */
-  private async insertIfAbsent(key: StoredKey): Promise<void> {
+  private async insertIfAbsent(key: StoredKey, source: KeySource = 'generated'): Promise<void> {
     try {
-      await this.inserted(key, 'generated');
+      await this.inserted(key, source);
     } catch (err) {
       const now = await this.deps.store.list();
       if (!now.some((k) => k.alg === key.alg && k.state === key.state)) throw err;
@@ -117,7 +119,7 @@ export class Keystore {
   }
 
   /** Inserts a key and records it; a losing insert rolls its event back with it. */
-  private async inserted(key: StoredKey, source: 'generated' | 'imported', ctx?: AuditContext): Promise<void> {
+  private async inserted(key: StoredKey, source: KeySource, ctx?: AuditContext): Promise<void> {
     await this.write(async ({ keys, audit }) => {
       await keys.insert(key);
       await audit?.(key.createdAt, { action: 'key.generated', ...keyTarget(key.kid), detail: { alg: key.alg, state: key.state, source } }, ctx);
