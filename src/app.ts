@@ -30,6 +30,7 @@ import { ConsentService } from './grants/consent.service.js';
 import { SessionService } from './sessions/session.service.js';
 import { LogoutService } from './sessions/logout.service.js';
 import { UserinfoService } from './userinfo/userinfo.service.js';
+import { AuditService } from './audit/audit.service.js';
 import { buildServer } from './http/server.js';
 import { ProjectService } from './projects/project.service.js';
 import { ProjectClients } from './projects/project-clients.service.js';
@@ -60,6 +61,7 @@ export interface Container {
   projects: ProjectService;
   projectClients: ProjectClients;
   scopes: ScopeRegistry;
+  audit: AuditService;
   discovery: { openid: Record<string, unknown>; oauth: Record<string, unknown> };
   /** Messages about the setup the operator should see (dev secrets, key file permissions). */
   warnings: string[];
@@ -116,7 +118,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
     const box = createSecretBox(config.security.encryptionKey);
     const algs = signingAlgs(config);
     const keystore = new Keystore(
-      { store: stores.keys, box, clock },
+      { store: stores.keys, box, clock, transaction: (fn) => transaction((s) => fn({ keys: s.keys, audit: s.audit })) },
       {
         algs,
         rsaModulusLength: config.security.rsaModulusLength,
@@ -136,20 +138,26 @@ export async function createContainer(config: Config, options: ContainerOptions 
       projects: s.projects,
       users: s.users,
       clock,
-      transaction: <T>(fn: (x: { projects: Stores['projects']; access: Stores['access'] }) => Promise<T>) => fn(s),
+      transaction: <T>(fn: (x: { projects: Stores['projects']; access: Stores['access']; audit: Stores['audit'] }) => Promise<T>) => fn(s),
     });
     const projects = new ProjectService({
       ...projectDeps(stores),
       transaction: (fn) => transaction(fn),
-      deleteAccount: (userId) => accounts.delete(userId),
+      deleteAccount: (userId, ctx) => accounts.delete(userId, ctx),
     });
     const scopeRegistry = (s: Stores) =>
-      new ScopeRegistry({ store: s.scopes, clock, requireRole: (a, id, role) => new ProjectService(projectDeps(s)).require(a, id, role) });
+      new ScopeRegistry({
+        store: s.scopes,
+        clock,
+        requireRole: (a, id, role) => new ProjectService(projectDeps(s)).require(a, id, role),
+        // Inside a caller's transaction (the seeder's) the registry joins it; otherwise it opens its own.
+        transaction: (fn) => (s === stores ? transaction(fn) : fn(s)),
+      });
     const scopes = scopeRegistry(stores);
     const clientDeps = (s: Stores) => ({
       clients: s.clients,
       registrationTokens: s.registrationTokens,
-      transaction: <T>(fn: (x: { clients: Stores['clients'] }) => Promise<T>) => fn({ clients: s.clients }),
+      transaction: <T>(fn: (x: { clients: Stores['clients']; audit: Stores['audit'] }) => Promise<T>) => fn({ clients: s.clients, audit: s.audit }),
       hasher,
       box,
       clock,
@@ -163,7 +171,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       ...clientDeps(stores),
       clients: clientStore,
       registration: config.registration,
-      transaction: (fn) => transaction((s) => fn({ clients: s.clients })),
+      transaction: (fn) => transaction((s) => fn({ clients: s.clients, audit: s.audit })),
       scopes,
       defaultProjectId: () => projects.defaultProjectId(),
     });
@@ -175,7 +183,12 @@ export async function createContainer(config: Config, options: ContainerOptions 
       hashConcurrency: config.auth.passwordHashConcurrency,
       transaction: (fn) => transaction(fn),
     });
-    const consents = new ConsentService({ store: stores.consents, grants: stores.tokens, clock });
+    const consents = new ConsentService({
+      store: stores.consents,
+      clock,
+      transaction: (fn) => transaction((s) => fn({ consents: s.consents, grants: s.tokens, audit: s.audit })),
+    });
+    const audit = new AuditService({ store: stores.audit, clock, retention: config.audit.retention });
     const sessions = new SessionService({
       store: stores.sessions,
       clock,
@@ -187,6 +200,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       accounts,
       consents,
       codes: stores.codes,
+      audit: stores.audit,
       sealer: new InteractionSealer(config.security.encryptionKey),
       sessions,
       clock,
@@ -243,6 +257,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       projects,
       projectClients: new ProjectClients(clients, projects),
       scopes,
+      audit,
       discovery: { openid: openidConfiguration(discoveryInput), oauth: authorizationServerMetadata(discoveryInput) },
       warnings,
       seed: (log) =>
@@ -256,7 +271,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
           config.seeder,
         ),
       async purgeExpired() {
-        return (await stores.tokens.purgeExpired(clock.now())) + (await keystore.prune());
+        return (await stores.tokens.purgeExpired(clock.now())) + (await keystore.prune()) + (await audit.purge());
       },
       async close() {
         keystore.stop();

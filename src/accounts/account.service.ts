@@ -4,6 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
+import { record, type AuditContext } from '../audit/audit-event.js';
+import type { AuditStore } from '../audit/audit.store.js';
 import type { Clock } from '../oauth/clock.js';
 import { Conflict, InvalidRequest, NotFound } from '../oauth/errors.js';
 import { randomToken } from '../oauth/random.js';
@@ -14,10 +16,10 @@ export interface AccountDeps {
   users: UserStore;
   clock: Clock;
   /**
-   * Runs `fn` with stores bound to one transaction: an account change that must end the person's access
-   * (disable, delete, new password) commits together with the revocation, or not at all.
+   * Runs `fn` with stores bound to one transaction: an account change commits together with its audit event and,
+   * where it must end the person's access (disable, delete, new password), with the revocation — or not at all.
    */
-  transaction<T>(fn: (stores: { users: UserStore; access: UserAccessStore }) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (stores: { users: UserStore; access: UserAccessStore; audit: AuditStore }) => Promise<T>): Promise<T>;
   /** How many argon2id verifications may run at once (each holds 19 MiB). */
   hashConcurrency?: number;
 }
@@ -48,7 +50,7 @@ export class AccountService {
     this.hashing = new Semaphore(deps.hashConcurrency ?? 1);
   }
 
-  async create(input: NewUser): Promise<User> {
+  async create(input: NewUser, ctx?: AuditContext): Promise<User> {
     const email = input.email.trim().toLowerCase();
     if (!EMAIL.test(email) || email.length > 254) throw new InvalidRequest('email: must be an email address');
     if (input.password !== undefined) this.checkPassword(input.password);
@@ -67,8 +69,11 @@ export class AccountService {
       createdAt: now,
       updatedAt: now,
     };
-    await this.deps.users.insert(user);
-    await this.deps.users.insertIdentity({ id: randomUUID(), userId: user.id, provider: 'system', subject: user.id, createdAt: now });
+    await this.deps.transaction(async ({ users, audit }) => {
+      await users.insert(user);
+      await users.insertIdentity({ id: randomUUID(), userId: user.id, provider: 'system', subject: user.id, createdAt: now });
+      await record(audit, now, { action: 'user.created', target: { type: 'user', id: user.id } }, ctx);
+    });
     return user;
   }
 
@@ -93,35 +98,53 @@ export class AccountService {
   }
 
   /** A new password ends every session, grant and refresh token of the account (whoever held the old one). */
-  async setPassword(id: string, password: string): Promise<void> {
+  async setPassword(id: string, password: string, ctx?: AuditContext): Promise<void> {
     this.checkPassword(password);
     await this.get(id);
     const passwordHash = await argon2Hash(password);
     const now = this.deps.clock.now();
-    await this.deps.transaction(async ({ users, access }) => {
+    await this.deps.transaction(async ({ users, access, audit }) => {
       await users.update(id, { passwordHash, updatedAt: now });
       await access.revokeAll(id, now);
+      await record(audit, now, { action: 'user.password_set', target: { type: 'user', id } }, ctx);
     });
   }
 
   /** Disabling ends the account's sessions, grants and refresh tokens in the same transaction. */
-  async setDisabled(id: string, disabled: boolean): Promise<User> {
+  async setDisabled(id: string, disabled: boolean, ctx?: AuditContext): Promise<User> {
     await this.get(id);
     const now = this.deps.clock.now();
-    await this.deps.transaction(async ({ users, access }) => {
+    await this.deps.transaction(async ({ users, access, audit }) => {
       await users.update(id, { disabledAt: disabled ? now : null, updatedAt: now });
       if (disabled) await access.revokeAll(id, now);
+      await record(audit, now, { action: disabled ? 'user.disabled' : 'user.enabled', target: { type: 'user', id } }, ctx);
     });
     return this.get(id);
   }
 
   /** Deletes the account; its sessions, grants, tokens, consents, identities and memberships go with it. */
-  async delete(id: string): Promise<void> {
+  async delete(id: string, ctx?: AuditContext): Promise<void> {
     await this.get(id);
     const now = this.deps.clock.now();
-    await this.deps.transaction(async ({ users, access }) => {
+    await this.deps.transaction(async ({ users, access, audit }) => {
       await access.revokeAll(id, now);
       await users.delete(id);
+      await record(audit, now, { action: 'user.deleted', target: { type: 'user', id } }, ctx);
+    });
+  }
+
+  /**
+   * Records a refused sign-in (and `signin.lockout` when it started a lockout). The account is named only when
+   * the typed email is an existing account's: anything else a person types there (a mistyped address, a
+   * password in the wrong field) is never stored.
+   */
+  async recordSignInFailure(email: string, lockedOut: boolean, ctx?: AuditContext): Promise<void> {
+    const user = EMAIL.test(email.trim()) ? await this.deps.users.findByEmail(email.trim()) : undefined;
+    const entry = { outcome: 'failure' as const, actor: { type: 'user' as const, id: null }, target: user ? { type: 'user', id: user.id } : undefined };
+    const now = this.deps.clock.now();
+    await this.deps.transaction(async ({ audit }) => {
+      await record(audit, now, { ...entry, action: 'signin.failure' }, ctx);
+      if (lockedOut) await record(audit, now, { ...entry, action: 'signin.lockout' }, ctx);
     });
   }
 

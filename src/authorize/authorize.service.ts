@@ -5,6 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AccountService } from '../accounts/account.service.js';
+import { record, type AuditContext } from '../audit/audit-event.js';
+import type { AuditStore } from '../audit/audit.store.js';
 import type { User, UserStore } from '../accounts/user.store.js';
 import type { Client } from '../clients/client.js';
 import type { ClientService } from '../clients/client.service.js';
@@ -31,6 +33,8 @@ export interface AuthorizeDeps {
   accounts: AccountService;
   consents: ConsentService;
   codes: CodeStore;
+  /** For a sign-in that waits for consent (nothing else is written until the decision). */
+  audit: AuditStore;
   sealer: InteractionSealer;
   sessions: SessionService;
   clock: Clock;
@@ -43,7 +47,9 @@ export interface AuthorizeDeps {
   /** Describes scopes for the consent page (the registry's descriptions). */
   scopes: { describe(projectId: string, scopes: readonly string[]): Promise<Array<{ name: string; description: string }>> };
   /** Runs `fn` with stores bound to one transaction: completing an interaction commits once. */
-  transaction<T>(fn: (stores: { consents: ConsentStore; codes: CodeStore; sessions: SessionStore; users: UserStore }) => Promise<T>): Promise<T>;
+  transaction<T>(
+    fn: (stores: { consents: ConsentStore; codes: CodeStore; sessions: SessionStore; users: UserStore; audit: AuditStore }) => Promise<T>,
+  ): Promise<T>;
 }
 
 /**
@@ -139,28 +145,31 @@ export class AuthorizeService {
   }
 
   /** After a successful login inside an interaction: ask consent if needed, else complete it. */
-  async afterLogin(interaction: Interaction, client: Client, user: User, previous: BrowserSession | undefined): Promise<Outcome> {
+  async afterLogin(interaction: Interaction, client: Client, user: User, previous: BrowserSession | undefined, ctx?: AuditContext): Promise<Outcome> {
     const login = { authTime: this.deps.clock.now(), amr: ['pwd'] };
     const gated = await this.withholdOperatorScopes(client, user, interaction.request);
     const signIn = this.newSignIn(user.id, login, previous);
     if (!gated.ok) {
       // The person did sign in: keep the session, and tell the client what it cannot have.
-      return { kind: 'respond', response: this.error(interaction.request, gated.error), signIn: await this.keepSession(signIn) };
+      return { kind: 'respond', response: this.error(interaction.request, gated.error), signIn: await this.keepSession(signIn, user, client, ctx) };
     }
     const request = gated.request;
     const current = request === interaction.request ? interaction : { ...interaction, request };
     if (await this.needsConsent(client, user, request)) {
+      await record(this.deps.audit, login.authTime, signInEntry(user, client.clientId), ctx);
       const next = { ...current, userId: user.id, login };
       return { kind: 'interact', view: await this.view('consent', next, client, user) };
     }
-    return { kind: 'respond', response: await this.complete(current, signIn, 'not-asked', user), signIn };
+    return { kind: 'respond', response: await this.complete(current, signIn, 'not-asked', user, ctx), signIn };
   }
 
-  /** Stores a session made during an interaction that ends without a code. */
-  private async keepSession(signIn: SignIn): Promise<SignIn> {
-    await this.deps.transaction(async ({ sessions }) => {
+  /** Stores a session made during an interaction that ends without a code (with its sign-in event). */
+  private async keepSession(signIn: SignIn, user: User, client: Client, ctx: AuditContext | undefined): Promise<SignIn> {
+    const now = this.deps.clock.now();
+    await this.deps.transaction(async ({ sessions, audit }) => {
       if (signIn.created?.replaces) await sessions.delete(signIn.created.replaces.id);
       await sessions.insert(signIn.session);
+      await record(audit, now, signInEntry(user, client.clientId), ctx);
     });
     return signIn;
   }
@@ -181,34 +190,41 @@ export class AuthorizeService {
   }
 
   /** The consent decision. The interaction completes once; a second post is refused. */
-  async decide(interaction: Interaction, signIn: SignIn, allow: boolean): Promise<AuthorizationResponse> {
-    return this.complete(interaction, signIn, allow ? 'allow' : 'deny');
+  async decide(interaction: Interaction, signIn: SignIn, allow: boolean, ctx?: AuditContext): Promise<AuthorizationResponse> {
+    return this.complete(interaction, signIn, allow ? 'allow' : 'deny', undefined, ctx);
   }
 
   /**
    * Completes an interaction in one transaction: the new session (if the login happened here), then on allow
    * the consent, the grant (whose id is the interaction's, so a replay finds it taken) and the code. The user
-   * is read inside it (unless the login just read it), so an account disabled meanwhile gets nothing.
+   * is read inside it (unless the login just read it), so an account disabled meanwhile gets nothing. A login
+   * passed in as `signedIn` and a consent given are recorded in the same transaction.
    */
   private async complete(
     interaction: Interaction,
     signIn: SignIn,
     consent: 'allow' | 'deny' | 'not-asked',
     signedIn?: User,
+    ctx?: AuditContext,
   ): Promise<AuthorizationResponse> {
     const request = interaction.request;
     // Inside the transaction only its own stores may be touched (SQLite has one connection), so read first.
     const grantExpiry = await this.grantExpiry(request.clientId);
     const now = this.deps.clock.now();
-    return this.deps.transaction(async ({ consents, codes, sessions, users }) => {
+    return this.deps.transaction(async ({ consents, codes, sessions, users, audit }) => {
       const user = signedIn ?? (await users.findById(signIn.session.userId));
       if (!user || user.disabledAt !== null) throw new InteractionInvalid('This account is disabled.');
       if (signIn.created) {
         if (signIn.created.replaces) await sessions.delete(signIn.created.replaces.id);
         await sessions.insert(signIn.session);
       }
+      if (signedIn) await record(audit, now, signInEntry(user, request.clientId), ctx);
       if (consent === 'deny') return this.fail(request, new AccessDenied('the user denied the request')).response;
-      if (consent === 'allow') await recordConsent(consents, user.id, request.clientId, request.scopes, now);
+      if (consent === 'allow') {
+        await recordConsent(consents, user.id, request.clientId, request.scopes, now);
+        const entry = { action: 'consent.granted', actor: { type: 'user' as const, id: user.id }, target: { type: 'client', id: request.clientId } };
+        await record(audit, now, { ...entry, detail: { scope: request.scopes } }, ctx);
+      }
       return this.completeOnce(interaction.id, request, user, signIn.session, grantExpiry, codes);
     });
   }
@@ -292,4 +308,9 @@ export class AuthorizeService {
   private error(target: Pick<AuthorizationRequest, 'redirectUri' | 'responseMode' | 'state'>, err: OAuthError): AuthorizationResponse {
     return buildResponse(target, { error: err.error, error_description: err.description }, this.deps.issuer);
   }
+}
+
+/** A password sign-in: the user acts, for the client the interaction belongs to. */
+function signInEntry(user: User, clientId: string) {
+  return { action: 'signin.success', actor: { type: 'user' as const, id: user.id }, target: { type: 'user', id: user.id }, detail: { client_id: clientId } };
 }

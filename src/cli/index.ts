@@ -13,6 +13,8 @@ import { clientsCommand } from './commands/clients.js';
 import { registrationTokensCommand } from './commands/registration-tokens.js';
 import { usersCommand } from './commands/users.js';
 import { membersCommand, projectsCommand, scopesCommand } from './commands/projects.js';
+import { auditCommand } from './commands/audit.js';
+import { cleanupCommand } from './commands/cleanup.js';
 import { UsageError, type Command } from './args.js';
 
 const COMMANDS: Record<string, Command> = {
@@ -26,6 +28,8 @@ const COMMANDS: Record<string, Command> = {
   projects: projectsCommand,
   members: membersCommand,
   scopes: scopesCommand,
+  audit: auditCommand,
+  cleanup: cleanupCommand,
 };
 
 const USAGE = `usage: gatehouse <command> [options] [--config PATH]
@@ -41,6 +45,8 @@ commands:
   members add|list|set-role|remove --project ID [--user ID|EMAIL] [--role owner|admin|member]
   scopes list|create|delete --project ID [--name N] [--description D] [--operator-only]
   registration-tokens create [--uses N] [--expires 1h]
+  audit list [--since 1h] [--actor ID] [--action A] [--limit N] [--cursor C]
+  cleanup                               delete expired rows and audit events past audit.retention
 
 options:
   --config PATH   config file (default: $GATEHOUSE_CONFIG or ./config.yaml)

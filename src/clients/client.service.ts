@@ -3,6 +3,8 @@
  * lives once (the metadata rules in client-metadata.ts, the secret rules below).
  */
 import { randomUUID } from 'node:crypto';
+import { record, type AuditContext } from '../audit/audit-event.js';
+import type { AuditStore } from '../audit/audit.store.js';
 import type { Clock } from '../oauth/clock.js';
 import { Conflict, InvalidClientMetadata, NotFound } from '../oauth/errors.js';
 import { constantTimeEqual, sha256 } from '../oauth/hash.js';
@@ -27,7 +29,7 @@ export interface ClientServiceDeps {
   clients: ClientStore;
   registrationTokens: RegistrationTokenStore;
   /** Runs `fn` with stores bound to one transaction. */
-  transaction<T>(fn: (stores: { clients: ClientStore }) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (stores: { clients: ClientStore; audit: AuditStore }) => Promise<T>): Promise<T>;
   hasher: SecretHasher;
   box: SecretBox;
   clock: Clock;
@@ -79,7 +81,7 @@ export class ClientService {
     return this.deps.clients.list(projectId);
   }
 
-  async create(input: ClientMetadataInput, options: CreateOptions): Promise<CreatedClient> {
+  async create(input: ClientMetadataInput, options: CreateOptions, ctx?: AuditContext): Promise<CreatedClient> {
     const fields = validateClientMetadata(input, { ...this.deps.metadata, registrar: options.registrar });
     const operator = options.registrar === 'operator';
     const projectId = options.projectId ?? (await this.deps.defaultProjectId());
@@ -101,17 +103,20 @@ export class ClientService {
       createdAt: now,
       updatedAt: now,
     };
-    await this.deps.transaction(async ({ clients }) => {
+    await this.deps.transaction(async ({ clients, audit }) => {
       if (await clients.find(clientId)) throw new Conflict(`client ${clientId} already exists`);
       await clients.insert(client);
       if (secret) await this.addSecret(clients, clientId, secret, supplied ? 'argon2id' : 'hmac-sha256', now);
+      // A self-registered client (RFC 7591) is its own actor: nobody else is authenticated.
+      const actor = ctx?.actor ?? (options.registrar === 'dynamic' ? { type: 'client' as const, id: clientId } : undefined);
+      await record(audit, now, { action: 'client.created', actor, ...this.target(client), detail: { registrar: options.registrar } }, ctx);
     });
     this.deps.clients.forget?.(clientId);
     return { client, clientSecret: supplied ? undefined : secret, registrationAccessToken };
   }
 
   /** Replaces the client's metadata (RFC 7592 §2.2 semantics: the request is the full new metadata). */
-  async update(clientId: string, input: ClientMetadataInput, registrar: Registrar): Promise<Client> {
+  async update(clientId: string, input: ClientMetadataInput, registrar: Registrar, ctx?: AuditContext): Promise<Client> {
     const current = await this.get(clientId);
     if (input['client_id'] !== undefined && input['client_id'] !== clientId) {
       throw new InvalidClientMetadata('client_id: does not match the client being updated');
@@ -124,16 +129,25 @@ export class ClientService {
     }
     if (current.isDefault && fields.clientType !== 'public') throw new Conflict('the default client must stay public');
     const updated: Client = { ...current, ...fields, updatedAt: this.deps.clock.now() };
-    await this.deps.clients.update(updated);
+    const changed = Object.keys(fields).filter((k) => JSON.stringify(current[k as keyof Client]) !== JSON.stringify(updated[k as keyof Client]));
+    await this.deps.transaction(async ({ clients, audit }) => {
+      await clients.update(updated);
+      await record(audit, updated.updatedAt, { action: 'client.updated', ...this.target(updated), detail: { changed } }, ctx);
+    }).finally(() => this.deps.clients.forget?.(clientId));
     return updated;
   }
 
   /** Issues a new secret; the old ones keep working for `graceSeconds` (0 = they stop now). */
-  async rotateSecret(clientId: string, graceSeconds: number, supplied?: string): Promise<{ clientSecret: string; previousValidUntil: number }> {
+  async rotateSecret(
+    clientId: string,
+    graceSeconds: number,
+    supplied?: string,
+    ctx?: AuditContext,
+  ): Promise<{ clientSecret: string; previousValidUntil: number }> {
     const now = this.deps.clock.now();
     const secret = supplied === undefined ? this.deps.hasher.generate() : this.checkSuppliedSecret(supplied)!;
     this.deps.clients.forget?.(clientId);
-    return this.deps.transaction(async ({ clients }) => {
+    return this.deps.transaction(async ({ clients, audit }) => {
       const client = await clients.find(clientId);
       if (!client) throw new NotFound(`client ${clientId} not found`);
       if (!needsSecret(client)) throw new Conflict(`client ${clientId} does not authenticate with a secret`);
@@ -142,15 +156,19 @@ export class ClientService {
       if (client.tokenEndpointAuthMethod === 'client_secret_jwt') {
         await clients.update({ ...client, secretEnc: this.sealSecret(clientId, secret), updatedAt: now });
       }
+      await record(audit, now, { action: 'client.secret_rotated', ...this.target(client), detail: { grace_seconds: graceSeconds } }, ctx);
       return { clientSecret: secret, previousValidUntil: now + graceSeconds };
     }).finally(() => this.deps.clients.forget?.(clientId));
   }
 
   /** Deletes a client; its grants, codes and refresh tokens go with it. The default client cannot be deleted. */
-  async delete(clientId: string): Promise<void> {
+  async delete(clientId: string, ctx?: AuditContext): Promise<void> {
     const client = await this.get(clientId);
     if (client.isDefault) throw ProjectErrors.defaultClient();
-    await this.deps.clients.delete(clientId);
+    await this.deps.transaction(async ({ clients, audit }) => {
+      await clients.delete(clientId);
+      await record(audit, this.deps.clock.now(), { action: 'client.deleted', ...this.target(client) }, ctx);
+    }).finally(() => this.deps.clients.forget?.(clientId));
   }
 
   /** Reads back a client_secret_jwt client's secret (needed to verify its HMAC assertions). */
@@ -182,6 +200,10 @@ export class ClientService {
   /** RFC 7592: the client a registration access token belongs to. */
   async findByRegistrationToken(token: string): Promise<Client | undefined> {
     return this.deps.clients.findByRegistrationToken(sha256(token));
+  }
+
+  private target(client: Client) {
+    return { target: { type: 'client', id: client.clientId }, projectId: client.projectId };
   }
 
   private sealSecret(clientId: string, secret: string): string {

@@ -186,6 +186,7 @@ function normalise(raw: RawConfig, source: string): Config {
       keyRefreshInterval: duration(raw.security.keyRefreshInterval, 'security.keyRefreshInterval'),
     },
     registration: registrationPolicy(raw.registration),
+    audit: { retention: duration(raw.audit.retention, 'audit.retention') },
     seeder: raw.seeder,
     source,
     devSecrets,

@@ -88,6 +88,15 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    audit: Type.Object(
+      {
+        retention: Type.Union([Duration], {
+          default: '90d',
+          description: 'how long audit events are kept; older ones go with the periodic cleanup (0 keeps them forever)',
+        }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     seeder: Type.Object(
       {
         superadmin: Type.Object(
@@ -176,6 +185,7 @@ export interface Config {
     keyRefreshInterval: number;
   };
   readonly registration: { enabled: boolean; open: boolean; initialAccessTokens: string[]; allowedScopes: string[] };
+  readonly audit: { retention: number };
   readonly seeder: RawConfig['seeder'];
   /** Where the config was read from, for messages. */
   readonly source: string;

@@ -1,4 +1,6 @@
 /** Consent remembered per (user, client): a request within the consented scopes does not ask again. */
+import { record, type AuditContext } from '../audit/audit-event.js';
+import type { AuditStore } from '../audit/audit.store.js';
 import type { Clock } from '../oauth/clock.js';
 import { NotFound } from '../oauth/errors.js';
 import type { Consent, ConsentStore } from './consent.store.js';
@@ -15,10 +17,17 @@ export async function recordConsent(store: ConsentStore, userId: string, clientI
   await store.save({ userId, clientId, scopes: merged, createdAt: current?.createdAt ?? now, updatedAt: now });
 }
 
-export class ConsentService {
-  private readonly deps: { store: ConsentStore; grants: GrantRevoker; clock: Clock };
+export interface ConsentDeps {
+  store: ConsentStore;
+  clock: Clock;
+  /** Runs `fn` with stores bound to one transaction: the consent, its grants and the audit event go together. */
+  transaction<T>(fn: (stores: { consents: ConsentStore; grants: GrantRevoker; audit: AuditStore }) => Promise<T>): Promise<T>;
+}
 
-  constructor(deps: { store: ConsentStore; grants: GrantRevoker; clock: Clock }) {
+export class ConsentService {
+  private readonly deps: ConsentDeps;
+
+  constructor(deps: ConsentDeps) {
     this.deps = deps;
   }
 
@@ -38,9 +47,14 @@ export class ConsentService {
   }
 
   /** Revoking consent revokes the grants it backed, so their refresh tokens stop working. */
-  async revoke(userId: string, clientId: string): Promise<void> {
-    const deleted = await this.deps.store.delete(userId, clientId);
-    if (!deleted) throw new NotFound(`no consent of user ${userId} for client ${clientId}`);
-    await this.deps.grants.revokeUserGrants(userId, clientId, this.deps.clock.now());
+  async revoke(userId: string, clientId: string, ctx?: AuditContext): Promise<void> {
+    const now = this.deps.clock.now();
+    await this.deps.transaction(async ({ consents, grants, audit }) => {
+      const deleted = await consents.delete(userId, clientId);
+      if (!deleted) throw new NotFound(`no consent of user ${userId} for client ${clientId}`);
+      await grants.revokeUserGrants(userId, clientId, now);
+      const entry = { action: 'consent.revoked', target: { type: 'client', id: clientId }, detail: { user_id: userId } };
+      await record(audit, now, entry, ctx);
+    });
   }
 }

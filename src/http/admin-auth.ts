@@ -43,6 +43,7 @@ export function requireAdmin(c: Container) {
     const authority = await c.projects.authority(actor);
     if (!administersAnything(authority)) throw ProjectErrors.insufficientPermissions();
     authorities.set(request, authority);
+    request.auditActor = actor.kind === 'user' ? { type: 'user', id: actor.userId } : actor.kind === 'client' ? { type: 'client', id: actor.clientId } : { type: 'system', id: null };
   };
 }
 

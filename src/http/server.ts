@@ -16,6 +16,7 @@ import { registrationRoutes } from './routes/register.route.js';
 import { adminClientRoutes } from './routes/admin-clients.route.js';
 import { adminUserRoutes } from './routes/admin-users.route.js';
 import { adminProjectRoutes } from './routes/admin-projects.route.js';
+import { adminAuditRoutes } from './routes/admin-audit.route.js';
 import fastifyCookie from '@fastify/cookie';
 import { InteractionInvalid } from '../authorize/interaction.js';
 import { OAuthError } from '../oauth/errors.js';
@@ -89,6 +90,7 @@ export async function buildServer(c: Container): Promise<FastifyInstance> {
     adminClientRoutes(api, c);
     adminUserRoutes(api, c);
     adminProjectRoutes(api, c);
+    adminAuditRoutes(api, c);
   });
 
   // Browser context: cookies, security headers, HTML errors (never JSON, never a redirect to an unverified URI).

@@ -6,6 +6,8 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
+import { record, type AuditContext, type AuditEntry } from '../audit/audit-event.js';
+import type { AuditStore } from '../audit/audit.store.js';
 import type { Clock } from '../oauth/clock.js';
 import type { SecretBox } from '../oauth/secret-box.js';
 import {
@@ -24,10 +26,15 @@ import { createJwtSigner, type JwtSigner } from './signer.js';
 
 export type SigningAlg = Exclude<JwsAlg, 'HS256'>;
 
+type Recorder = (at: number, entry: AuditEntry, ctx?: AuditContext) => Promise<void>;
+type KeySource = 'generated' | 'imported';
+
 export interface KeystoreDeps {
   store: KeyStore;
   box: SecretBox;
   clock: Clock;
+  /** Runs `fn` with stores bound to one transaction, so a key change and its audit event commit together. */
+  transaction?<T>(fn: (stores: { keys: KeyStore; audit: AuditStore }) => Promise<T>): Promise<T>;
 }
 
 export interface KeystoreOptions {
@@ -71,6 +78,7 @@ export class Keystore {
         const useInitial = initial && keyFitsAlg(initial.key, alg) && !keys.some((k) => k.kid === initial.kid);
         await this.insertIfAbsent(
           await this.seal(useInitial ? initial.key : this.generate(alg), alg, 'active', useInitial ? initial.kid : undefined),
+          useInitial ? 'imported' : 'generated',
         );
       }
       if (!has('next')) await this.insertIfAbsent(await this.seal(this.generate(alg), alg, 'next'));
@@ -79,9 +87,9 @@ export class Keystore {
   }
 
   /** Two processes starting together may both try; the unique (alg, state) index lets exactly one win. */
-  private async insertIfAbsent(key: StoredKey): Promise<void> {
+  private async insertIfAbsent(key: StoredKey, source: KeySource = 'generated'): Promise<void> {
     try {
-      await this.deps.store.insert(key);
+      await this.inserted(key, source);
     } catch (err) {
       const now = await this.deps.store.list();
       if (!now.some((k) => k.alg === key.alg && k.state === key.state)) throw err;
@@ -108,6 +116,21 @@ export class Keystore {
       retiredAt: null,
       publishUntil: null,
     };
+  }
+
+  /** Inserts a key and records it; a losing insert rolls its event back with it. */
+  private async inserted(key: StoredKey, source: KeySource, ctx?: AuditContext): Promise<void> {
+    await this.write(async ({ keys, audit }) => {
+      await keys.insert(key);
+      await audit?.(key.createdAt, { action: 'key.generated', ...keyTarget(key.kid), detail: { alg: key.alg, state: key.state, source } }, ctx);
+    });
+  }
+
+  /** Without a transaction (a bare keystore in a unit test) nothing is recorded. */
+  private write<T>(fn: (s: { keys: KeyStore; audit?: Recorder }) => Promise<T>): Promise<T> {
+    const tx = this.deps.transaction;
+    if (!tx) return fn({ keys: this.deps.store });
+    return tx(({ keys, audit }) => fn({ keys, audit: (at, entry, ctx) => record(audit, at, entry, ctx) }));
   }
 
   /** Re-reads the keys from the database and rebuilds signers and the JWKS. */
@@ -173,7 +196,7 @@ export class Keystore {
   }
 
   /** Promotes the next key of `alg` (or of every configured alg) and creates a fresh next key. */
-  async rotate(alg?: SigningAlg): Promise<Array<{ alg: string; retired?: string | undefined; active: string; next: string }>> {
+  async rotate(alg?: SigningAlg, ctx?: AuditContext): Promise<Array<{ alg: string; retired?: string | undefined; active: string; next: string }>> {
     const out = [];
     for (const a of alg ? [alg] : this.options.algs) {
       const keys = await this.deps.store.list();
@@ -182,7 +205,12 @@ export class Keystore {
       if (!next) throw new KeyError(`no next key for ${a}; run \`gatehouse keys generate --alg ${a}\``);
       const fresh = await this.seal(this.generate(a), a, 'next');
       const now = this.deps.clock.now();
-      await this.deps.store.rotate(a, next.kid, fresh, now, now + this.options.retiredPublishSeconds);
+      await this.write(async ({ keys, audit }) => {
+        await keys.rotate(a, next.kid, fresh, now, now + this.options.retiredPublishSeconds);
+        await audit?.(now, { action: 'key.rotated', ...keyTarget(next.kid), detail: { alg: a, retired: active?.kid ?? null, next: fresh.kid } }, ctx);
+        if (active) await audit?.(now, { action: 'key.retired', ...keyTarget(active.kid), detail: { alg: a } }, ctx);
+        await audit?.(now, { action: 'key.generated', ...keyTarget(fresh.kid), detail: { alg: a, state: 'next', source: 'generated' } }, ctx);
+      });
       out.push({ alg: a, retired: active?.kid, active: next.kid, next: fresh.kid });
     }
     await this.refresh();
@@ -190,14 +218,14 @@ export class Keystore {
   }
 
   /** Adds a key as the next key of its alg (replacing a pending next key is not allowed). */
-  async importKey(key: KeyObject, alg: SigningAlg, kid?: string): Promise<StoredKey> {
+  async importKey(key: KeyObject, alg: SigningAlg, kid?: string, ctx?: AuditContext): Promise<StoredKey> {
     const keys = await this.deps.store.list();
     if (keys.some((k) => k.alg === alg && k.state === 'next')) {
       throw new KeyError(`${alg} already has a next key; rotate first, then import`);
     }
     const stored = await this.seal(key, alg, 'next', kid);
     if (keys.some((k) => k.kid === stored.kid)) throw new KeyError(`a key with kid ${stored.kid} already exists`);
-    await this.deps.store.insert(stored);
+    await this.inserted(stored, 'imported', ctx);
     await this.refresh();
     return stored;
   }
@@ -211,3 +239,5 @@ export class Keystore {
     return this.deps.store.deleteExpired(this.deps.clock.now());
   }
 }
+
+const keyTarget = (kid: string) => ({ target: { type: 'signing_key', id: kid } });

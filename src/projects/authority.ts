@@ -55,9 +55,6 @@ export function administersAnything(authority: Authority): boolean {
   return authority.operator || [...authority.roles.values()].some((r) => RANK[r] >= RANK.admin);
 }
 
-export const actorLabel = (a: Actor): { type: 'user' | 'client' | 'system'; id: string | null } =>
-  a.kind === 'user' ? { type: 'user', id: a.userId } : a.kind === 'client' ? { type: 'client', id: a.clientId } : { type: 'system', id: null };
-
 /** Installation-wide operations (users, projects, the whole audit log) need an installation operator. */
 export function requireOperator(authority: Authority): void {
   if (!authority.operator && !authority.superadmin) throw ProjectErrors.insufficientPermissions();

@@ -5,6 +5,7 @@
  */
 import type { Client } from '../clients/client.js';
 import type { ClientMetadataInput } from '../clients/client-metadata.js';
+import type { AuditContext } from '../audit/audit-event.js';
 import type { ClientService, CreatedClient } from '../clients/client.service.js';
 import { InvalidRequest } from '../oauth/errors.js';
 import { holds, type Authority } from './authority.js';
@@ -34,12 +35,12 @@ export class ProjectClients {
    * Creates a client in `project_id` (taken out of the metadata), else in the default project for an operator,
    * else in the one project the caller administers.
    */
-  async create(authority: Authority, input: ClientMetadataInput): Promise<CreatedClient> {
+  async create(authority: Authority, input: ClientMetadataInput, ctx?: AuditContext): Promise<CreatedClient> {
     const { project_id: given, ...metadata } = input;
     if (given !== undefined && typeof given !== 'string') throw new InvalidRequest('project_id: must be a string');
     const projectId = given ?? (await this.implicitProject(authority));
     await this.projects.require(authority, projectId, 'admin');
-    return this.clients.create(metadata, { registrar: 'operator', projectId });
+    return this.clients.create(metadata, { registrar: 'operator', projectId }, ctx);
   }
 
   async get(authority: Authority, clientId: string): Promise<Client> {
@@ -48,21 +49,21 @@ export class ProjectClients {
     return client;
   }
 
-  async update(authority: Authority, clientId: string, input: ClientMetadataInput): Promise<Client> {
+  async update(authority: Authority, clientId: string, input: ClientMetadataInput, ctx?: AuditContext): Promise<Client> {
     const client = await this.get(authority, clientId);
     const { project_id: given, ...metadata } = input;
     if (given !== undefined && given !== client.projectId) throw new InvalidRequest('project_id: a client cannot move to another project');
-    return this.clients.update(clientId, metadata, 'operator');
+    return this.clients.update(clientId, metadata, 'operator', ctx);
   }
 
-  async delete(authority: Authority, clientId: string): Promise<void> {
+  async delete(authority: Authority, clientId: string, ctx?: AuditContext): Promise<void> {
     await this.get(authority, clientId);
-    await this.clients.delete(clientId);
+    await this.clients.delete(clientId, ctx);
   }
 
-  async rotateSecret(authority: Authority, clientId: string, graceSeconds: number, supplied?: string) {
+  async rotateSecret(authority: Authority, clientId: string, graceSeconds: number, supplied?: string, ctx?: AuditContext) {
     await this.get(authority, clientId);
-    return this.clients.rotateSecret(clientId, graceSeconds, supplied);
+    return this.clients.rotateSecret(clientId, graceSeconds, supplied, ctx);
   }
 
   private async implicitProject(authority: Authority): Promise<string> {

@@ -4,6 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { UserAccessStore } from '../accounts/user-access.store.js';
+import { record, type AuditContext } from '../audit/audit-event.js';
+import type { AuditStore } from '../audit/audit.store.js';
 import type { User, UserStore } from '../accounts/user.store.js';
 import type { Clock } from '../oauth/clock.js';
 import { hasControlCharacters } from '../oauth/text.js';
@@ -17,6 +19,7 @@ export const DEFAULT_PROJECT_SLUG = 'default';
 export interface ProjectTxStores {
   projects: ProjectStore;
   access: UserAccessStore;
+  audit: AuditStore;
 }
 
 export interface ProjectServiceDeps {
@@ -25,7 +28,7 @@ export interface ProjectServiceDeps {
   clock: Clock;
   transaction<T>(fn: (stores: ProjectTxStores) => Promise<T>): Promise<T>;
   /** Deletes an account with everything that lets it in (AccountService.delete). */
-  deleteAccount?(userId: string): Promise<void>;
+  deleteAccount?(userId: string, ctx?: AuditContext): Promise<void>;
 }
 
 export interface MemberView extends ProjectMember {
@@ -96,12 +99,12 @@ export class ProjectService {
   }
 
   /** Creates a project with its partitions; the superadmin owns it, and a creating operator joins as admin. */
-  async create(authority: Authority, name: unknown): Promise<Project> {
+  async create(authority: Authority, name: unknown, ctx?: AuditContext): Promise<Project> {
     requireOperator(authority);
     const clean = checkName(name);
     const owner = await this.superadmin();
     const now = this.deps.clock.now();
-    return this.deps.transaction(async ({ projects }) => {
+    return this.deps.transaction(async ({ projects, audit }) => {
       if (await projects.findBySlug(slugOf(clean))) throw ProjectErrors.projectExists();
       const project: Project = { id: randomUUID(), num: await projects.nextNum(), name: clean, slug: slugOf(clean), createdAt: now };
       await projects.insert(project);
@@ -110,30 +113,36 @@ export class ProjectService {
       if (actor.kind === 'user' && actor.userId !== owner?.userId) {
         await projects.addMember({ projectId: project.id, userId: actor.userId, role: 'admin', createdAt: now });
       }
+      await record(audit, now, { action: 'project.created', target: { type: 'project', id: project.id }, projectId: project.id, detail: { name: clean, num: project.num } }, ctx);
       return project;
     });
   }
 
-  async rename(authority: Authority, id: string, name: unknown): Promise<Project> {
+  async rename(authority: Authority, id: string, name: unknown, ctx?: AuditContext): Promise<Project> {
     const project = await this.require(authority, id, 'admin');
     const clean = checkName(name);
-    if (project.slug === DEFAULT_PROJECT_SLUG) {
-      await this.deps.projects.rename(id, clean, DEFAULT_PROJECT_SLUG);
-      return { ...project, name: clean };
-    }
-    const other = await this.deps.projects.findBySlug(slugOf(clean));
-    if (other && other.id !== id) throw ProjectErrors.projectExists();
-    await this.deps.projects.rename(id, clean, slugOf(clean));
-    return { ...project, name: clean, slug: slugOf(clean) };
+    // The default project keeps its slug: it is how the installation finds it.
+    const slug = project.slug === DEFAULT_PROJECT_SLUG ? DEFAULT_PROJECT_SLUG : slugOf(clean);
+    await this.deps.transaction(async ({ projects, audit }) => {
+      const other = await projects.findBySlug(slug);
+      if (other && other.id !== id) throw ProjectErrors.projectExists();
+      await projects.rename(id, clean, slug);
+      await record(audit, this.deps.clock.now(), { action: 'project.renamed', target: { type: 'project', id }, projectId: id, detail: { name: clean } }, ctx);
+    });
+    return { ...project, name: clean, slug };
   }
 
   /** Deletes a project with everything in it: its clients (and their grants and tokens), scopes and members. */
-  async delete(authority: Authority, id: string): Promise<void> {
+  async delete(authority: Authority, id: string, ctx?: AuditContext): Promise<void> {
     requireOperator(authority);
     const project = await this.deps.projects.findById(id);
     if (!project) throw ProjectErrors.projectNotFound();
     if (project.slug === DEFAULT_PROJECT_SLUG) throw ProjectErrors.defaultProject();
-    await this.deps.transaction(({ projects }) => projects.delete(project));
+    await this.deps.transaction(async ({ projects, audit }) => {
+      await projects.delete(project);
+      // project_id stays null on the event: the project's own rows are gone, the log outlives them.
+      await record(audit, this.deps.clock.now(), { action: 'project.deleted', target: { type: 'project', id }, detail: { name: project.name } }, ctx);
+    });
   }
 
   async members(authority: Authority, projectId: string): Promise<MemberView[]> {
@@ -144,52 +153,56 @@ export class ProjectService {
     return out;
   }
 
-  async addMember(authority: Authority, projectId: string, userRef: string, role: unknown): Promise<MemberView> {
+  async addMember(authority: Authority, projectId: string, userRef: string, role: unknown, ctx?: AuditContext): Promise<MemberView> {
     await this.require(authority, projectId, 'admin');
     const r = checkRole(role);
     const user = await this.findUser(userRef, () => new NotFound('user not found'));
     if (r === 'owner') await this.requireSuperadmin(user.id);
     const member: ProjectMember = { projectId, userId: user.id, role: r, createdAt: this.deps.clock.now() };
-    await this.deps.transaction(async ({ projects }) => {
+    await this.deps.transaction(async ({ projects, audit }) => {
       if (await projects.findMember(projectId, user.id)) throw ProjectErrors.alreadyMember();
       await projects.addMember(member);
+      await record(audit, member.createdAt, { action: 'member.added', target: { type: 'user', id: user.id }, projectId, detail: { role: r } }, ctx);
     });
     return { ...member, email: user.email };
   }
 
-  async setRole(authority: Authority, projectId: string, userId: string, role: unknown): Promise<MemberView> {
+  async setRole(authority: Authority, projectId: string, userId: string, role: unknown, ctx?: AuditContext): Promise<MemberView> {
     await this.require(authority, projectId, 'admin');
     const r = checkRole(role);
     const user = await this.findUser(userId);
     if (r === 'owner') await this.requireSuperadmin(user.id);
-    return this.deps.transaction(async ({ projects }) => {
+    return this.deps.transaction(async ({ projects, audit }) => {
       const current = await projects.findMember(projectId, user.id);
       if (!current) throw ProjectErrors.memberNotFound();
       if (current.role === 'owner' && r !== 'owner') await this.keepAnOwner(projects, projectId);
       await projects.setRole(projectId, user.id, r);
+      const detail = { from: current.role, to: r };
+      await record(audit, this.deps.clock.now(), { action: 'member.role_changed', target: { type: 'user', id: user.id }, projectId, detail }, ctx);
       return { ...current, role: r, email: user.email };
     });
   }
 
   /** Removes a membership and, in the same transaction, ends the person's sessions, grants and refresh tokens. */
-  async removeMember(authority: Authority, projectId: string, userId: string): Promise<void> {
+  async removeMember(authority: Authority, projectId: string, userId: string, ctx?: AuditContext): Promise<void> {
     await this.require(authority, projectId, 'admin');
     const user = await this.findUser(userId);
-    await this.deps.transaction(async ({ projects, access }) => {
+    await this.deps.transaction(async ({ projects, access, audit }) => {
       const current = await projects.findMember(projectId, user.id);
       if (!current) throw ProjectErrors.memberNotFound();
       if (current.role === 'owner') await this.keepAnOwner(projects, projectId);
       await projects.removeMember(projectId, user.id);
       await access.revokeAll(user.id, this.deps.clock.now());
+      await record(audit, this.deps.clock.now(), { action: 'member.removed', target: { type: 'user', id: user.id }, projectId, detail: { role: current.role } }, ctx);
     });
   }
 
   /** Deletes a user (operators only); the owner of a project (the superadmin) cannot be deleted. */
-  async deleteUser(authority: Authority, userId: string): Promise<void> {
+  async deleteUser(authority: Authority, userId: string, ctx?: AuditContext): Promise<void> {
     requireOperator(authority);
     if ((await this.deps.projects.membershipsOf(userId)).some((m) => m.role === 'owner')) throw ProjectErrors.lastOwner();
     if (!this.deps.deleteAccount) throw new Error('account deletion is not wired');
-    await this.deps.deleteAccount(userId);
+    await this.deps.deleteAccount(userId, ctx);
   }
 
   private async keepAnOwner(projects: ProjectStore, projectId: string): Promise<void> {

@@ -5,6 +5,8 @@
  * allows it (projects/operator-scopes.ts). The consent page shows each scope's description.
  */
 import { randomUUID } from 'node:crypto';
+import { record, type AuditContext } from '../audit/audit-event.js';
+import type { AuditStore } from '../audit/audit.store.js';
 import type { Clock } from '../oauth/clock.js';
 import { hasControlCharacters } from '../oauth/text.js';
 import { InvalidClientMetadata, InvalidRequest } from '../oauth/errors.js';
@@ -16,6 +18,8 @@ import type { ScopeDefinition, ScopeStore } from './scope.store.js';
 
 export interface ScopeRegistryDeps {
   store: ScopeStore;
+  /** Runs `fn` with stores bound to one transaction: a registry change commits with its audit event. */
+  transaction<T>(fn: (stores: { scopes: ScopeStore; audit: AuditStore }) => Promise<T>): Promise<T>;
   clock: Clock;
   /** Fails unless the authority holds `minimum` in the project (ProjectService.require). */
   requireRole(authority: Authority, projectId: string, minimum: MemberRole): Promise<unknown>;
@@ -39,7 +43,7 @@ export class ScopeRegistry {
     return this.deps.store.visibleTo(projectId);
   }
 
-  async create(authority: Authority, projectId: string, input: NewScope): Promise<ScopeDefinition> {
+  async create(authority: Authority, projectId: string, input: NewScope, ctx?: AuditContext): Promise<ScopeDefinition> {
     await this.deps.requireRole(authority, projectId, 'admin');
     const { name, description } = input;
     if (typeof name !== 'string' || !isScopeToken(name) || name.length > 128) throw new InvalidRequest('name: a scope token (RFC 6749 §3.3), at most 128 characters');
@@ -47,7 +51,7 @@ export class ScopeRegistry {
       throw new InvalidRequest('description: 1-200 characters, no control characters');
     }
     if (input.operator_only !== undefined && typeof input.operator_only !== 'boolean') throw new InvalidRequest('operator_only: must be true or false');
-    if (await this.deps.store.find(projectId, name)) throw ProjectErrors.scopeExists();
+
     const scope: ScopeDefinition = {
       id: randomUUID(),
       projectId,
@@ -56,17 +60,24 @@ export class ScopeRegistry {
       operatorOnly: input.operator_only === true,
       createdAt: this.deps.clock.now(),
     };
-    await this.deps.store.insert(scope);
+    await this.deps.transaction(async ({ scopes, audit }) => {
+      if (await scopes.find(projectId, name)) throw ProjectErrors.scopeExists();
+      await scopes.insert(scope);
+      await record(audit, scope.createdAt, { action: 'scope.created', target: { type: 'scope', id: name }, projectId, detail: { operator_only: scope.operatorOnly } }, ctx);
+    });
     return scope;
   }
 
-  async delete(authority: Authority, projectId: string, name: string): Promise<void> {
+  async delete(authority: Authority, projectId: string, name: string, ctx?: AuditContext): Promise<void> {
     await this.deps.requireRole(authority, projectId, 'admin');
     const scope = await this.deps.store.find(projectId, name);
     if (!scope || scope.projectId === null) throw ProjectErrors.scopeNotFound();
     const holders = await this.deps.store.holders(projectId, name);
     if (holders.length) throw new InvalidRequest(`scope ${name} is held by ${holders.length} client(s); remove it from them first`);
-    await this.deps.store.delete(projectId, name);
+    await this.deps.transaction(async ({ scopes, audit }) => {
+      await scopes.delete(projectId, name);
+      await record(audit, this.deps.clock.now(), { action: 'scope.deleted', target: { type: 'scope', id: name }, projectId }, ctx);
+    });
   }
 
   /**

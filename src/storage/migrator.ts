@@ -3,12 +3,14 @@ import { schemaOf, type Db } from './db.js';
 import * as m0001 from './migrations/0001-init.js';
 import * as m0002 from './migrations/0002-lighter-sign-in.js';
 import * as m0003 from './migrations/0003-projects-and-scopes.js';
+import * as m0004 from './migrations/0004-audit-events.js';
 
 /** Every migration, in order. Names sort lexically; a new migration is one new line here. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-init': m0001,
   '0002-lighter-sign-in': m0002,
   '0003-projects-and-scopes': m0003,
+  '0004-audit-events': m0004,
 };
 
 function migrator(db: Db): Migrator {

@@ -205,6 +205,23 @@ export interface ClientAssertionJtisTable {
   expires_at: number;
 }
 
+/** Append-only (src/audit/audit.store.ts): inserted, listed, purged past retention; never updated. */
+export interface AuditEventsTable {
+  id: string;
+  at: number;
+  actor_type: 'user' | 'client' | 'system';
+  actor_id: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  project_id: string | null;
+  outcome: 'success' | 'failure';
+  request_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  detail: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   user_identities: UserIdentitiesTable;
@@ -225,4 +242,5 @@ export interface Database {
   upstream_providers: UpstreamProvidersTable;
   registration_tokens: RegistrationTokensTable;
   client_assertion_jtis: ClientAssertionJtisTable;
+  audit_events: AuditEventsTable;
 }

@@ -11,6 +11,7 @@ import { kyselyCodeStore } from './kysely/code.kysely.js';
 import { kyselyConsentStore, kyselySessionStore } from './kysely/session.kysely.js';
 import { kyselyScopeStore } from './kysely/scope.kysely.js';
 import { kyselyUserAccessStore } from './kysely/user-access.kysely.js';
+import { kyselyAuditStore } from './kysely/audit.kysely.js';
 
 /** A database handle or an open transaction: every store works on either. */
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -35,6 +36,7 @@ export function createStores(db: Executor) {
     consents: kyselyConsentStore(db),
     scopes: kyselyScopeStore(db),
     access: kyselyUserAccessStore(db),
+    audit: kyselyAuditStore(db),
   };
 }
 
@@ -42,12 +44,12 @@ export type Stores = ReturnType<typeof createStores>;
 
 /** The stores the token grants use inside their transaction (built per transaction, so only these). */
 export function createGrantStores(db: Executor) {
-  return { codes: kyselyCodeStore(db), tokens: kyselyTokenStore(db), users: kyselyUserStore(db), consents: kyselyConsentStore(db) };
+  return { codes: kyselyCodeStore(db), tokens: kyselyTokenStore(db), users: kyselyUserStore(db), consents: kyselyConsentStore(db), audit: kyselyAuditStore(db) };
 }
 
 /** The stores the consent decision uses inside its transaction. */
 export function createDecisionStores(db: Executor) {
-  return { consents: kyselyConsentStore(db), codes: kyselyCodeStore(db), sessions: kyselySessionStore(db), users: kyselyUserStore(db) };
+  return { consents: kyselyConsentStore(db), codes: kyselyCodeStore(db), sessions: kyselySessionStore(db), users: kyselyUserStore(db), audit: kyselyAuditStore(db) };
 }
 
 /** `transaction(fn)`: every store `fn` touches commits together or not at all. */

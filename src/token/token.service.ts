@@ -8,6 +8,7 @@ import type { ClientService } from '../clients/client.service.js';
 import type { Config } from '../config/schema.js';
 import type { Keystore } from '../keys/keystore.service.js';
 import type { JwtVerifier } from '../keys/verifier.js';
+import type { AuditContext } from '../audit/audit-event.js';
 import type { Clock } from '../oauth/clock.js';
 import { InvalidClient, InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../oauth/errors.js';
 import { sha256 } from '../oauth/hash.js';
@@ -52,7 +53,7 @@ export class TokenService {
   }
 
   /** Dispatches a token request to its grant handler. */
-  async exchange(client: Client, params: Record<string, string>): Promise<TokenResponse> {
+  async exchange(client: Client, params: Record<string, string>, request?: AuditContext): Promise<TokenResponse> {
     const grantType = params['grant_type'];
     // RFC 6749 §5.2: a missing required parameter is invalid_request; an unknown grant type is unsupported.
     if (grantType === undefined) throw new InvalidRequest('grant_type is required');
@@ -61,7 +62,7 @@ export class TokenService {
     if (!client.grantTypes.includes(handler.grantType)) {
       throw new UnauthorizedClient(`the client is not allowed the ${grantType} grant`);
     }
-    return handler.handle(this.context, client, params);
+    return handler.handle(this.context, client, params, request);
   }
 
   /** Verifies one of our access tokens; undefined when it is not valid now. */

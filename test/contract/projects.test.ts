@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Migrator, sql, type Migration } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import { createStores, type Stores } from '../../src/storage/stores.js';
 import { migrateUp } from '../../src/storage/migrator.js';
 import * as m0001 from '../../src/storage/migrations/0001-init.js';
@@ -167,7 +167,7 @@ describe.each(DIALECTS)('migration 0003 on an existing database (%s)', (dialect)
     }).migrateToLatest();
     expect(res.error).toBeUndefined();
     // The old schema as the seeder left it: a default project, a client without a project, custom scopes.
-    const db = t.db as unknown as import('kysely').Kysely<Record<string, Record<string, unknown>>>;
+    const db = t.db as unknown as Kysely<Record<string, Record<string, unknown>>>;
     await db.insertInto('projects').values({ id: 'p-old', name: 'Default project', slug: 'default', created_at: NOW }).execute();
     const row = (id: string, project: string | null, scope: string) => ({
       client_id: id, project_id: project, name: id, client_type: 'confidential', token_endpoint_auth_method: 'client_secret_basic',

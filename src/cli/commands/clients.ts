@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { CLI_CONTEXT } from '../../audit/audit-event.js';
 import { clientMetadataView } from '../../clients/client-metadata.js';
 import type { Client } from '../../clients/client.js';
 import { parseDuration } from '../../oauth/duration.js';
@@ -62,7 +63,7 @@ export const clientsCommand: Command = async (argv) => {
     switch (sub) {
       case 'create': {
         const metadata = { ...metadataFrom(values), ...(values.project ? { project_id: values.project } : {}) };
-        const created = await c.projectClients.create(SYSTEM, metadata);
+        const created = await c.projectClients.create(SYSTEM, metadata, CLI_CONTEXT);
         const out = { ...view(created.client), ...(created.clientSecret ? { client_secret: created.clientSecret } : {}) };
         print(values.json, out, () =>
           [`client_id: ${created.client.clientId}`, ...(created.clientSecret ? [`client_secret (shown once): ${created.clientSecret}`] : [])].join('\n'),
@@ -85,21 +86,21 @@ export const clientsCommand: Command = async (argv) => {
         const base = Object.fromEntries(
           Object.entries(current).filter(([k]) => !['client_id', 'client_id_issued_at', 'client_type', 'is_default', 'project_id'].includes(k)),
         );
-        const updated = await c.clients.update(needId(), { ...base, ...metadataFrom({ ...values, grant: values.grant ?? (current['grant_types'] as string[]) }) }, 'operator');
+        const updated = await c.clients.update(needId(), { ...base, ...metadataFrom({ ...values, grant: values.grant ?? (current['grant_types'] as string[]) }) }, 'operator', CLI_CONTEXT);
         print(values.json, clientMetadataView(updated), () => `updated ${updated.clientId}`);
         return 0;
       }
       case 'rotate-secret': {
         const grace = parseDuration(values.grace ?? '0');
         if (grace === undefined) throw new UsageError('--grace must be a duration like 0, 3600, 30m or 24h');
-        const r = await c.clients.rotateSecret(needId(), grace, values.secret);
+        const r = await c.clients.rotateSecret(needId(), grace, values.secret, CLI_CONTEXT);
         print(values.json, { client_id: id, client_secret: r.clientSecret, previous_secret_valid_until: r.previousValidUntil }, () =>
           `client_secret (shown once): ${r.clientSecret}\nprevious secrets valid until ${new Date(r.previousValidUntil * 1000).toISOString()}`,
         );
         return 0;
       }
       case 'delete':
-        await c.clients.delete(needId());
+        await c.clients.delete(needId(), CLI_CONTEXT);
         print(values.json, { deleted: id }, () => `deleted ${id}`);
         return 0;
       default:

@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
+import { CLI_CONTEXT } from '../../audit/audit-event.js';
 import {
   generateKey,
   parsePrivatePem,
@@ -77,7 +78,7 @@ export const keysCommand: Command = async (argv) => {
     case 'rotate':
       return withContainer(values.config, async (c) => {
         await c.keystore.ensure();
-        const result = await c.keystore.rotate(checkAlg(values.alg));
+        const result = await c.keystore.rotate(checkAlg(values.alg), CLI_CONTEXT);
         print(values.json, result, () =>
           result.map((r) => `${r.alg}: active ${r.active}, next ${r.next}${r.retired ? `, retired ${r.retired}` : ''}`).join('\n'),
         );
@@ -88,7 +89,7 @@ export const keysCommand: Command = async (argv) => {
       const key = parsePrivatePem(readFileSync(arg, 'utf8'), arg);
       const alg = checkAlg(values.alg) ?? (defaultAlgFor(key) as SigningAlg);
       return withContainer(values.config, async (c) => {
-        const stored = await c.keystore.importKey(key, alg, values.kid ?? (await thumbprint(key)));
+        const stored = await c.keystore.importKey(key, alg, values.kid ?? (await thumbprint(key)), CLI_CONTEXT);
         print(values.json, { kid: stored.kid, alg: stored.alg, state: stored.state }, () =>
           `imported ${stored.kid} (${stored.alg}) as the next key; it signs after \`gatehouse keys rotate --alg ${stored.alg}\``,
         );

@@ -1,3 +1,4 @@
+import { CLI_CONTEXT } from '../../audit/audit-event.js';
 import { SYSTEM } from '../../projects/authority.js';
 import { memberView, projectView, scopeView } from '../../projects/views.js';
 import { parse, print, UsageError, withContainer, type Command } from '../args.js';
@@ -19,7 +20,7 @@ export const projectsCommand: Command = async (argv) => {
     switch (sub) {
       case 'create': {
         if (!values.name) throw new UsageError('usage: gatehouse projects create --name NAME [--json]');
-        const p = await c.projects.create(SYSTEM, values.name);
+        const p = await c.projects.create(SYSTEM, values.name, CLI_CONTEXT);
         print(values.json, projectView(p), () => `created project ${p.id} (${p.name})`);
         return 0;
       }
@@ -37,14 +38,14 @@ export const projectsCommand: Command = async (argv) => {
       }
       case 'rename': {
         if (!values.name) throw new UsageError('usage: gatehouse projects rename <project id> --name NAME');
-        const p = await c.projects.rename(SYSTEM, needId(), values.name);
+        const p = await c.projects.rename(SYSTEM, needId(), values.name, CLI_CONTEXT);
         print(values.json, projectView(p), () => `renamed ${p.id} to ${p.name}`);
         return 0;
       }
       case 'delete': {
         const pid = needId();
         confirmed(values, `deleting project ${pid}`);
-        await c.projects.delete(SYSTEM, pid);
+        await c.projects.delete(SYSTEM, pid, CLI_CONTEXT);
         print(values.json, { deleted: pid }, () => `deleted project ${pid}`);
         return 0;
       }
@@ -69,7 +70,7 @@ export const membersCommand: Command = async (argv) => {
   return withContainer(values.config, async (c) => {
     switch (sub) {
       case 'add': {
-        const m = await c.projects.addMember(SYSTEM, project(), user(), values.role ?? 'member');
+        const m = await c.projects.addMember(SYSTEM, project(), user(), values.role ?? 'member', CLI_CONTEXT);
         print(values.json, memberView(m), () => `added ${m.email} to ${m.projectId} as ${m.role}`);
         return 0;
       }
@@ -81,13 +82,13 @@ export const membersCommand: Command = async (argv) => {
       case 'set-role': {
         if (!values.role) throw new UsageError('usage: gatehouse members set-role --project ID --user ID|EMAIL --role owner|admin|member');
         const target = await c.accounts.findByEmailOrId(user());
-        const m = await c.projects.setRole(SYSTEM, project(), target.id, values.role);
+        const m = await c.projects.setRole(SYSTEM, project(), target.id, values.role, CLI_CONTEXT);
         print(values.json, memberView(m), () => `${m.email} is now ${m.role} of ${m.projectId}`);
         return 0;
       }
       case 'remove': {
         const target = await c.accounts.findByEmailOrId(user());
-        await c.projects.removeMember(SYSTEM, project(), target.id);
+        await c.projects.removeMember(SYSTEM, project(), target.id, CLI_CONTEXT);
         print(values.json, { removed: target.id, project_id: project() }, () => `removed ${target.email} from ${project()}`);
         return 0;
       }
@@ -122,13 +123,13 @@ export const scopesCommand: Command = async (argv) => {
           name: values.name,
           description: values.description,
           operator_only: values['operator-only'] ?? false,
-        });
+        }, CLI_CONTEXT);
         print(values.json, scopeView(s), () => `created scope ${s.name} in ${project()}`);
         return 0;
       }
       case 'delete': {
         if (!values.name) throw new UsageError('usage: gatehouse scopes delete --project ID --name NAME');
-        await c.scopes.delete(SYSTEM, project(), values.name);
+        await c.scopes.delete(SYSTEM, project(), values.name, CLI_CONTEXT);
         print(values.json, { deleted: values.name }, () => `deleted scope ${values.name}`);
         return 0;
       }

@@ -1,6 +1,7 @@
 import { randomToken } from '../../oauth/random.js';
 import { userView } from '../../accounts/account.service.js';
 import { SYSTEM } from '../../projects/authority.js';
+import { CLI_CONTEXT } from '../../audit/audit-event.js';
 import { parse, print, UsageError, withContainer, type Command } from '../args.js';
 
 /** `gatehouse users create|list|disable|enable|set-password`. A password not given is generated and shown once. */
@@ -29,7 +30,7 @@ export const usersCommand: Command = async (argv) => {
           givenName: values['given-name'],
           familyName: values['family-name'],
           emailVerified: values.verified ?? false,
-        });
+        }, CLI_CONTEXT);
         print(values.json, { ...userView(user), ...(values.password ? {} : { password }) }, () =>
           [`created ${user.id} ${user.email}`, ...(values.password ? [] : [`password (shown once): ${password}`])].join('\n'),
         );
@@ -43,14 +44,14 @@ export const usersCommand: Command = async (argv) => {
       case 'disable':
       case 'enable': {
         const user = await c.accounts.findByEmailOrId(needRef());
-        const updated = await c.accounts.setDisabled(user.id, sub === 'disable');
+        const updated = await c.accounts.setDisabled(user.id, sub === 'disable', CLI_CONTEXT);
         print(values.json, userView(updated), () => `${sub}d ${updated.email}`);
         return 0;
       }
       case 'set-password': {
         const user = await c.accounts.findByEmailOrId(needRef());
         const password = values.password ?? randomToken(18);
-        await c.accounts.setPassword(user.id, password);
+        await c.accounts.setPassword(user.id, password, CLI_CONTEXT);
         print(values.json, { id: user.id, ...(values.password ? {} : { password }) }, () =>
           values.password ? `password set for ${user.email}` : `new password for ${user.email} (shown once): ${password}`,
         );
@@ -59,7 +60,7 @@ export const usersCommand: Command = async (argv) => {
       case 'delete': {
         const user = await c.accounts.findByEmailOrId(needRef());
         if (!values.yes) throw new UsageError(`deleting ${user.email} ends their sessions and tokens for good; add --yes to confirm`);
-        await c.projects.deleteUser(SYSTEM, user.id);
+        await c.projects.deleteUser(SYSTEM, user.id, CLI_CONTEXT);
         print(values.json, { deleted: user.id }, () => `deleted ${user.email}`);
         return 0;
       }

@@ -4,6 +4,7 @@ import { clientMetadataView } from '../../clients/client-metadata.js';
 import { InvalidRequest } from '../../oauth/errors.js';
 import { parseDuration } from '../../oauth/duration.js';
 import { requestAuthority, jsonObject, requireAdmin } from '../admin-auth.js';
+import { auditContext } from '../audit-context.js';
 
 type WithId = { Params: { clientId: string } };
 type ProjectQuery = { Querystring: { project_id?: string } };
@@ -18,15 +19,15 @@ export function adminClientRoutes(app: FastifyInstance, c: Container): void {
       return { clients: (await c.projectClients.list(requestAuthority(request), projectId)).map(view) };
     });
     admin.post('/admin/api/v1/clients', async (request, reply) => {
-      const created = await c.projectClients.create(requestAuthority(request), jsonObject(request));
+      const created = await c.projectClients.create(requestAuthority(request), jsonObject(request), auditContext(request));
       return reply.code(201).send({ ...view(created.client), ...(created.clientSecret ? { client_secret: created.clientSecret } : {}) });
     });
     admin.get<WithId>('/admin/api/v1/clients/:clientId', async (request) => view(await c.projectClients.get(requestAuthority(request), request.params.clientId)));
     admin.put<WithId>('/admin/api/v1/clients/:clientId', async (request) =>
-      view(await c.projectClients.update(requestAuthority(request), request.params.clientId, jsonObject(request))),
+      view(await c.projectClients.update(requestAuthority(request), request.params.clientId, jsonObject(request), auditContext(request))),
     );
     admin.delete<WithId>('/admin/api/v1/clients/:clientId', async (request, reply) => {
-      await c.projectClients.delete(requestAuthority(request), request.params.clientId);
+      await c.projectClients.delete(requestAuthority(request), request.params.clientId, auditContext(request));
       return reply.code(204).send();
     });
     admin.post<WithId>('/admin/api/v1/clients/:clientId/rotate-secret', async (request) => {
@@ -34,7 +35,7 @@ export function adminClientRoutes(app: FastifyInstance, c: Container): void {
       const given = b['grace'] ?? 0;
       const grace = typeof given === 'string' || typeof given === 'number' ? parseDuration(given) : undefined;
       if (grace === undefined) throw new InvalidRequest('grace must be a duration like 0, 3600 or 24h');
-      const rotated = await c.projectClients.rotateSecret(requestAuthority(request), request.params.clientId, grace);
+      const rotated = await c.projectClients.rotateSecret(requestAuthority(request), request.params.clientId, grace, undefined, auditContext(request));
       return { client_id: request.params.clientId, client_secret: rotated.clientSecret, previous_secret_valid_until: rotated.previousValidUntil };
     });
   });

@@ -3,6 +3,7 @@ import type { Container } from '../../app.js';
 import { memberView, projectView, scopeView } from '../../projects/views.js';
 import { InvalidRequest } from '../../oauth/errors.js';
 import { requestAuthority, jsonObject, optionalString, requireAdmin } from '../admin-auth.js';
+import { auditContext } from '../audit-context.js';
 
 type WithProject = { Params: { projectId: string } };
 type WithMember = { Params: { projectId: string; userId: string } };
@@ -14,16 +15,16 @@ export function adminProjectRoutes(app: FastifyInstance, c: Container): void {
     admin.addHook('onRequest', requireAdmin(c));
     admin.get('/admin/api/v1/projects', async (request) => ({ projects: (await c.projects.list(requestAuthority(request))).map(projectView) }));
     admin.post('/admin/api/v1/projects', async (request, reply) =>
-      reply.code(201).send(projectView(await c.projects.create(requestAuthority(request), jsonObject(request)['name']))),
+      reply.code(201).send(projectView(await c.projects.create(requestAuthority(request), jsonObject(request)['name'], auditContext(request)))),
     );
     admin.get<WithProject>('/admin/api/v1/projects/:projectId', async (request) =>
       projectView(await c.projects.get(requestAuthority(request), request.params.projectId)),
     );
     admin.patch<WithProject>('/admin/api/v1/projects/:projectId', async (request) =>
-      projectView(await c.projects.rename(requestAuthority(request), request.params.projectId, jsonObject(request)['name'])),
+      projectView(await c.projects.rename(requestAuthority(request), request.params.projectId, jsonObject(request)['name'], auditContext(request))),
     );
     admin.delete<WithProject>('/admin/api/v1/projects/:projectId', async (request, reply) => {
-      await c.projects.delete(requestAuthority(request), request.params.projectId);
+      await c.projects.delete(requestAuthority(request), request.params.projectId, auditContext(request));
       return reply.code(204).send();
     });
 
@@ -34,14 +35,14 @@ export function adminProjectRoutes(app: FastifyInstance, c: Container): void {
       const b = jsonObject(request);
       const user = optionalString(b, 'user_id') ?? optionalString(b, 'email');
       if (!user) throw new InvalidRequest('user_id or email is required');
-      const member = await c.projects.addMember(requestAuthority(request), request.params.projectId, user, b['role']);
+      const member = await c.projects.addMember(requestAuthority(request), request.params.projectId, user, b['role'], auditContext(request));
       return reply.code(201).send(memberView(member));
     });
     admin.patch<WithMember>('/admin/api/v1/projects/:projectId/members/:userId', async (request) =>
-      memberView(await c.projects.setRole(requestAuthority(request), request.params.projectId, request.params.userId, jsonObject(request)['role'])),
+      memberView(await c.projects.setRole(requestAuthority(request), request.params.projectId, request.params.userId, jsonObject(request)['role'], auditContext(request))),
     );
     admin.delete<WithMember>('/admin/api/v1/projects/:projectId/members/:userId', async (request, reply) => {
-      await c.projects.removeMember(requestAuthority(request), request.params.projectId, request.params.userId);
+      await c.projects.removeMember(requestAuthority(request), request.params.projectId, request.params.userId, auditContext(request));
       return reply.code(204).send();
     });
 
@@ -49,10 +50,10 @@ export function adminProjectRoutes(app: FastifyInstance, c: Container): void {
       scopes: (await c.scopes.list(requestAuthority(request), request.params.projectId)).map(scopeView),
     }));
     admin.post<WithProject>('/admin/api/v1/projects/:projectId/scopes', async (request, reply) =>
-      reply.code(201).send(scopeView(await c.scopes.create(requestAuthority(request), request.params.projectId, jsonObject(request)))),
+      reply.code(201).send(scopeView(await c.scopes.create(requestAuthority(request), request.params.projectId, jsonObject(request), auditContext(request)))),
     );
     admin.delete<WithScope>('/admin/api/v1/projects/:projectId/scopes/:name', async (request, reply) => {
-      await c.scopes.delete(requestAuthority(request), request.params.projectId, request.params.name);
+      await c.scopes.delete(requestAuthority(request), request.params.projectId, request.params.name, auditContext(request));
       return reply.code(204).send();
     });
   });

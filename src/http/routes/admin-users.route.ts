@@ -4,6 +4,7 @@ import { userView } from '../../accounts/account.service.js';
 import { InvalidRequest } from '../../oauth/errors.js';
 import { requireOperator } from '../../projects/authority.js';
 import { requestAuthority, jsonObject, optionalString, requireAdmin } from '../admin-auth.js';
+import { auditContext } from '../audit-context.js';
 
 type WithId = { Params: { userId: string } };
 
@@ -22,7 +23,7 @@ export function adminUserRoutes(app: FastifyInstance, c: Container): void {
         givenName: optionalString(b, 'given_name'),
         familyName: optionalString(b, 'family_name'),
         emailVerified: b['email_verified'] === true,
-      });
+      }, auditContext(request));
       return reply.code(201).send(userView(user));
     });
     admin.get<WithId>('/admin/api/v1/users/:userId', async (request) => userView(await c.accounts.get(request.params.userId)));
@@ -30,12 +31,12 @@ export function adminUserRoutes(app: FastifyInstance, c: Container): void {
       const b = jsonObject(request);
       const password = optionalString(b, 'password');
       if (b['disabled'] !== undefined && typeof b['disabled'] !== 'boolean') throw new InvalidRequest('disabled: must be true or false');
-      if (password !== undefined) await c.accounts.setPassword(request.params.userId, password);
-      if (b['disabled'] !== undefined) await c.accounts.setDisabled(request.params.userId, b['disabled'] as boolean);
+      if (password !== undefined) await c.accounts.setPassword(request.params.userId, password, auditContext(request));
+      if (b['disabled'] !== undefined) await c.accounts.setDisabled(request.params.userId, b['disabled'] as boolean, auditContext(request));
       return userView(await c.accounts.get(request.params.userId));
     });
     admin.delete<WithId>('/admin/api/v1/users/:userId', async (request, reply) => {
-      await c.projects.deleteUser(requestAuthority(request), request.params.userId);
+      await c.projects.deleteUser(requestAuthority(request), request.params.userId, auditContext(request));
       return reply.code(204).send();
     });
     admin.get<WithId>('/admin/api/v1/users/:userId/consents', async (request) => {
@@ -44,7 +45,7 @@ export function adminUserRoutes(app: FastifyInstance, c: Container): void {
       return { consents: consents.map((x) => ({ client_id: x.clientId, scope: x.scopes.join(' '), created_at: x.createdAt, updated_at: x.updatedAt })) };
     });
     admin.delete<{ Params: { userId: string; clientId: string } }>('/admin/api/v1/users/:userId/consents/:clientId', async (request, reply) => {
-      await c.consents.revoke(request.params.userId, request.params.clientId);
+      await c.consents.revoke(request.params.userId, request.params.clientId, auditContext(request));
       return reply.code(204).send();
     });
   });

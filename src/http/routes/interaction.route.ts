@@ -3,6 +3,7 @@ import type { Container } from '../../app.js';
 import type { SignIn, Step } from '../../authorize/authorize.service.js';
 import { InteractionInvalid } from '../../authorize/interaction.js';
 import { singleValued } from '../../oauth/params.js';
+import { auditContext } from '../audit-context.js';
 import { cookieOptions, interactionCookie, isCrossSitePost, SESSION_COOKIE, sendAuthorizationResponse } from '../plugins/browser.js';
 import { currentSession, renderInteraction } from './authorize.route.js';
 
@@ -37,10 +38,11 @@ export function interactionRoutes(app: FastifyInstance, c: Container): void {
     const user = await c.accounts.verifyPassword(email, form['password'] ?? '');
     if (!user) {
       c.loginLimiter.recordFailure(email, request.ip, now);
+      await c.accounts.recordSignInFailure(email, c.loginLimiter.retryAfter(email, request.ip, now) > 0, auditContext(request));
       return renderInteraction(c, reply, view, 401, LOGIN_FAILED, email);
     }
     c.loginLimiter.recordSuccess(email);
-    const outcome = await c.authorize.afterLogin(interaction, client, user, await currentSession(c, request));
+    const outcome = await c.authorize.afterLogin(interaction, client, user, await currentSession(c, request), auditContext(request));
     if (outcome.kind === 'interact') return renderInteraction(c, reply, outcome.view);
     return sendAuthorizationResponse(startSession(finish(reply, interaction.id), outcome.signIn), outcome.response);
   });
@@ -50,7 +52,7 @@ export function interactionRoutes(app: FastifyInstance, c: Container): void {
     const signIn = c.authorize.consentSignIn(interaction, await currentSession(c, request));
     const decision = form['decision'];
     if (decision !== 'allow' && decision !== 'deny') throw new InteractionInvalid('Choose Allow or Deny.');
-    const response = await c.authorize.decide(interaction, signIn, decision === 'allow');
+    const response = await c.authorize.decide(interaction, signIn, decision === 'allow', auditContext(request));
     return sendAuthorizationResponse(startSession(finish(reply, interaction.id), signIn), response);
   });
 

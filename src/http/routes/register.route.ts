@@ -4,6 +4,7 @@ import { clientMetadataView } from '../../clients/client-metadata.js';
 import type { Client } from '../../clients/client.js';
 import { InvalidClientMetadata, InvalidToken, OAuthError } from '../../oauth/errors.js';
 import { bearerToken } from '../bearer.js';
+import { auditContext } from '../audit-context.js';
 
 
 function metadataBody(request: FastifyRequest): Record<string, unknown> {
@@ -25,7 +26,7 @@ export function registrationRoutes(app: FastifyInstance, c: Container): void {
     if (!(await c.clients.mayRegister(bearerToken(request)))) {
       throw new InvalidToken('initial access token missing, unknown, expired or used up');
     }
-    const created = await c.clients.create(metadataBody(request), { registrar: 'dynamic' });
+    const created = await c.clients.create(metadataBody(request), { registrar: 'dynamic' }, auditContext(request));
     return reply.code(201).send({
       ...view(created.client),
       ...(created.clientSecret ? { client_secret: created.clientSecret, client_secret_expires_at: 0 } : {}),
@@ -47,13 +48,13 @@ export function registrationRoutes(app: FastifyInstance, c: Container): void {
     const client = await owned(request);
     // RFC 7592 §2.2: the client may echo its secret; it is not metadata to change.
     const { client_secret: _echoed, ...body } = metadataBody(request);
-    return reply.send(view(await c.clients.update(client.clientId, body, 'dynamic')));
+    return reply.send(view(await c.clients.update(client.clientId, body, 'dynamic', auditContext(request, { type: 'client', id: client.clientId }))));
   });
 
   app.delete<{ Params: { clientId: string } }>('/oauth/register/:clientId', async (request, reply) => {
     const client = await owned(request);
     try {
-      await c.clients.delete(client.clientId);
+      await c.clients.delete(client.clientId, auditContext(request, { type: 'client', id: client.clientId }));
     } catch (err) {
       if (err instanceof OAuthError) throw new InvalidToken(err.description);
       throw err;

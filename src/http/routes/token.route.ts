@@ -3,6 +3,7 @@ import type { Container } from '../../app.js';
 import { InvalidRequest } from '../../oauth/errors.js';
 import { singleValued } from '../../oauth/params.js';
 import type { CorsGate } from '../plugins/cors.js';
+import { auditContext } from '../audit-context.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 
@@ -22,7 +23,7 @@ export function tokenRoutes(app: FastifyInstance, c: Container, cors: CorsGate):
 
   app.post('/oauth/token', async (request, reply) => {
     const { client, params } = await authenticate(request, reply, '/oauth/token');
-    return reply.send(await c.tokens.exchange(client, params));
+    return reply.send(await c.tokens.exchange(client, params, auditContext(request, { type: 'client', id: client.clientId })));
   });
 
   app.post('/oauth/introspect', async (request, reply) => {

@@ -3,6 +3,7 @@
  * revokes the grant and everything issued from it (RFC 6749 §4.1.2, OAuth 2.1 §4.1.3). The consumption commits
  * even when a later check fails, so a code can never be tried twice.
  */
+import { record } from '../../audit/audit-event.js';
 import { InvalidGrant, InvalidRequest } from '../../oauth/errors.js';
 import { sha256 } from '../../oauth/hash.js';
 import { verifyPkce } from '../../oauth/pkce.js';
@@ -11,7 +12,7 @@ import type { GrantHandler, TokenResponse } from './index.js';
 
 export const authorizationCodeGrant: GrantHandler = {
   grantType: 'authorization_code',
-  async handle(ctx, client, params) {
+  async handle(ctx, client, params, request) {
     const code = params['code'];
     if (!code) throw new InvalidRequest('code is required');
     const now = ctx.clock.now();
@@ -20,6 +21,7 @@ export const authorizationCodeGrant: GrantHandler = {
       if (!consumed) return new InvalidGrant('unknown authorization code');
       if ('replayedGrantId' in consumed) {
         await stores.tokens.revokeGrant(consumed.replayedGrantId, now);
+        await record(stores.audit, now, { action: 'authorization_code.replay', outcome: 'failure', target: { type: 'grant', id: consumed.replayedGrantId } }, request);
         return new InvalidGrant('authorization code replayed; its grant was revoked');
       }
       const c = consumed.code;

@@ -1,4 +1,6 @@
 import type { UserStore } from '../../accounts/user.store.js';
+import type { AuditContext } from '../../audit/audit-event.js';
+import type { AuditStore } from '../../audit/audit.store.js';
 import type { ConsentStore } from '../../grants/consent.store.js';
 import type { CodeStore } from '../../authorize/code.store.js';
 import type { Client, GrantType } from '../../clients/client.js';
@@ -20,7 +22,7 @@ export interface TokenResponse {
 }
 
 /** Stores bound to one transaction. Inside a transaction only these may be used (SQLite has one connection). */
-export type GrantStores = { codes: CodeStore; tokens: TokenStore & GrantTokenStore; users: UserStore; consents: ConsentStore };
+export type GrantStores = { codes: CodeStore; tokens: TokenStore & GrantTokenStore; users: UserStore; consents: ConsentStore; audit: AuditStore };
 
 /** What every grant handler may use. */
 export interface GrantContext {
@@ -37,7 +39,8 @@ export interface GrantContext {
 /** One grant type, one file (node-oidc-provider lib/actions/grants). */
 export interface GrantHandler {
   grantType: GrantType;
-  handle(ctx: GrantContext, client: Client, params: Record<string, string>): Promise<TokenResponse>;
+  /** `request` is the audit context of the token request (replays and reuse are recorded). */
+  handle(ctx: GrantContext, client: Client, params: Record<string, string>, request?: AuditContext): Promise<TokenResponse>;
 }
 
 export const GRANT_HANDLERS = new Map<string, GrantHandler>(

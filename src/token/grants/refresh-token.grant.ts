@@ -3,6 +3,7 @@
  * presenting a used token again revokes the whole family. The new token keeps the grant's scope; the access
  * token may be narrowed by `scope`.
  */
+import { record } from '../../audit/audit-event.js';
 import { InvalidGrant, InvalidRequest, InvalidScope } from '../../oauth/errors.js';
 import { sha256 } from '../../oauth/hash.js';
 import { parseScope } from '../../oauth/scope.js';
@@ -20,7 +21,7 @@ class Refused extends Error {
 
 export const refreshTokenGrant: GrantHandler = {
   grantType: 'refresh_token',
-  async handle(ctx, client, params) {
+  async handle(ctx, client, params, request) {
     const presented = params['refresh_token'];
     if (!presented) throw new InvalidRequest('refresh_token is required');
     const requested = parseScope(params['scope']);
@@ -34,6 +35,7 @@ export const refreshTokenGrant: GrantHandler = {
         if ('otherClient' in used) return new InvalidGrant('refresh token was issued to another client');
         if ('reusedGrantId' in used) {
           await stores.tokens.revokeGrant(used.reusedGrantId, now);
+          await record(stores.audit, now, { action: 'refresh_token.reuse_detected', outcome: 'failure', target: { type: 'grant', id: used.reusedGrantId } }, request);
           return new InvalidGrant('refresh token reused; the token family was revoked');
         }
         const rt = used.token;
