@@ -15,6 +15,7 @@ import { parsePrivatePem, parsePublicPem, publicJwk, KeyError } from './keys/key
 import { Keystore, type SigningAlg } from './keys/keystore.service.js';
 import { JwtVerifier } from './keys/verifier.js';
 import { systemClock, type Clock } from './oauth/clock.js';
+import { BoundedQueue } from './oauth/bounded-queue.js';
 import { createSecretBox, type SecretBox } from './oauth/secret-box.js';
 import { seed, type SeedResult } from './seed/seeder.js';
 import { openDatabase, type Db } from './storage/db.js';
@@ -23,7 +24,8 @@ import { eachInOwnTransaction, groupCommit } from './storage/group-commit.js';
 import { createDecisionStores, createGrantStores, createStores, unitOfWork, type Stores } from './storage/stores.js';
 import { TokenService } from './token/token.service.js';
 import { AccountService } from './accounts/account.service.js';
-import { LoginRateLimiter } from './accounts/login-rate-limiter.js';
+import { MemoryLoginThrottle } from './accounts/login-rate-limiter.js';
+import type { LoginThrottle } from './accounts/login-throttle.js';
 import { AuthorizeService } from './authorize/authorize.service.js';
 import { InteractionSealer } from './authorize/interaction.js';
 import { ConsentService } from './grants/consent.service.js';
@@ -50,7 +52,7 @@ export interface Container {
   sessions: SessionService;
   consents: ConsentService;
   authorize: AuthorizeService;
-  loginLimiter: LoginRateLimiter;
+  loginThrottle: LoginThrottle;
   logout: LogoutService;
   userinfo: UserinfoService;
   discovery: { openid: Record<string, unknown>; oauth: Record<string, unknown> };
@@ -118,7 +120,13 @@ export async function createContainer(config: Config, options: ContainerOptions 
         initialKey: initialKey(config, warnings),
       },
     );
-    const hasher = new SecretHasher(config.security.encryptionKey);
+    // Client secrets hash in a pool apart from passwords, each client holding at most a quarter of its line.
+    const secretQueue = new BoundedQueue({
+      concurrency: config.security.clientSecretHashConcurrency,
+      maxWaiting: config.security.hashQueueLength,
+      perKey: Math.max(1, Math.ceil((config.security.clientSecretHashConcurrency + config.security.hashQueueLength) / 4)),
+    });
+    const hasher = new SecretHasher(config.security.encryptionKey, secretQueue);
     const metadata = { idTokenAlgs: algs, operatorScopes: OPERATOR_SCOPES, resources: config.auth.resources };
     const clientDeps = (s: Stores) => ({
       clients: s.clients,
@@ -139,7 +147,12 @@ export async function createContainer(config: Config, options: ContainerOptions 
     });
     const verifier = new JwtVerifier(keystore);
     const clientAuth = new ClientAuthenticator({ clients, store: clientStore, tokens: stores.tokens, hasher, clock, issuer: config.server.issuer });
-    const accounts = new AccountService({ users: stores.users, clock, hashConcurrency: config.auth.passwordHashConcurrency });
+    const accounts = new AccountService({
+      users: stores.users,
+      clock,
+      hashConcurrency: config.auth.passwordHashConcurrency,
+      hashQueueLength: config.security.hashQueueLength,
+    });
     const consents = new ConsentService({ store: stores.consents, grants: stores.tokens, clock });
     const sessions = new SessionService({
       store: stores.sessions,
@@ -173,11 +186,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       issuer: config.server.issuer,
       transaction: (fn) => hotTransaction((tx) => fn(createGrantStores(tx))),
     });
-    const loginLimiter = new LoginRateLimiter({
-      perAccount: config.auth.loginRateLimit.perAccount,
-      perIp: config.auth.loginRateLimit.perIp,
-      windowSeconds: config.auth.loginRateLimit.window,
-    });
+    const loginThrottle = new MemoryLoginThrottle(config.auth.loginRateLimit, clock);
     const discoveryInput: DiscoveryInput = {
       issuer: config.server.issuer,
       scopes: BUILTIN_SCOPES,
@@ -200,7 +209,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       sessions,
       consents,
       authorize,
-      loginLimiter,
+      loginThrottle,
       logout: new LogoutService({ clients, verifier, issuer: config.server.issuer }),
       userinfo: new UserinfoService({ tokens, accounts }),
       discovery: { openid: openidConfiguration(discoveryInput), oauth: authorizationServerMetadata(discoveryInput) },
