@@ -66,7 +66,7 @@ describe.each(DIALECTS)('argon2id amplification (%s)', (dialect) => {
     expect(bodiesOk).toBe(true);
     // Password verifications have their own pool: the flood costs them CPU share, never a place in its queue.
     const median = [...during].sort((a, b) => a - b)[1]!;
-    expect(median, `baseline ${baseline.toFixed(0)} ms, during ${during.map((m) => m.toFixed(0)).join('/')} ms`).toBeLessThan(Math.max(1500, baseline * 6));
+    expect(median, `baseline ${baseline.toFixed(0)} ms, during ${during.map((m) => m.toFixed(0)).join('/')} ms`).toBeLessThan(Math.max(2000, baseline * 4));
 
     // The queue drains: the right secret works at once after the flood.
     expect((await token(DEMO_SECRET)).status).toBe(200);

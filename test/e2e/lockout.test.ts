@@ -53,32 +53,27 @@ describe.each(DIALECTS)('lockout is not a denial of service (%s)', (dialect) => 
         failures++;
       }
     }
-    expect(failures).toBe(PER_ACCOUNT);
-    expect(Number(firstRefusal?.retryAfter)).toBeGreaterThanOrEqual(1);
-    // Back-off: a fresh address is refused too, the right password included.
-    const fresh = await signIn('198.51.100.200');
-    expect(fresh.status).toBe(429);
+    // A slow machine may land an attempt after the first 1 s back-off ended; each such one counts.
+    expect(failures).toBeGreaterThanOrEqual(PER_ACCOUNT);
+    expect(failures).toBeLessThanOrEqual(PER_ACCOUNT + 2);
 
-    // The owner's known address is exempt from the account-wide counter.
-    expect(signedIn(await signIn(VICTIM_IP))).toBe(true);
-  });
-
-  it.skipIf(skip)('the back-off grows exponentially past the account-wide limit', async () => {
-    // Continues from the previous test's state: the account is past its account-wide limit.
-    await new Promise((r) => setTimeout(r, 2100));
-    const waits: number[] = [];
-    const page = await openLogin(srv.url);
-    for (let i = 0; i < 2; i++) {
-      const a = await attempt(page, `198.51.100.${210 + i}`, ADMIN, 'wrong again');
-      if (a.status === 401) {
-        const next = await attempt(page, `198.51.100.${220 + i}`, ADMIN, 'wrong again');
-        expect(next.status).toBe(429);
-        waits.push(Number(next.retryAfter));
-        await new Promise((r) => setTimeout(r, Number(next.retryAfter) * 1000 + 1100));
-      }
+    // Past the limit, each failure that waited out its back-off doubles the next one.
+    const waits = [Number(firstRefusal!.retryAfter)];
+    for (let n = 100; waits.at(-1)! < 4 && n < 110; n += 2) {
+      expect(waits.at(-1)).toBeGreaterThanOrEqual(1);
+      await new Promise((r) => setTimeout(r, waits.at(-1)! * 1000 + 50));
+      expect((await attempt(page, `198.51.100.${n}`, ADMIN, 'wrong again')).status).toBe(401);
+      const refused = await attempt(page, `198.51.100.${n + 1}`, ADMIN, 'wrong again');
+      expect(refused.status).toBe(429);
+      waits.push(Number(refused.retryAfter));
     }
-    expect(waits.length).toBe(2);
-    for (let i = 1; i < waits.length; i++) expect(waits[i]).toBeGreaterThan(waits[i - 1]!);
+    expect(waits.at(-1)).toBeGreaterThanOrEqual(4);
+    for (let i = 1; i < waits.length; i++) expect(waits[i]).toBeGreaterThanOrEqual(waits[i - 1]!);
+
+    // During the back-off a fresh address is refused, the right password included…
+    expect((await attempt(page, '198.51.100.200', ADMIN, ADMIN_PASSWORD)).status).toBe(429);
+    // …but the owner's known address is exempt from the account-wide counter.
+    expect(signedIn(await signIn(VICTIM_IP))).toBe(true);
   }, 60_000);
 
   it.skipIf(skip)('one address guessing across many accounts is limited at 20 failures', async () => {
