@@ -12,7 +12,7 @@ import { attempt, openLogin, signedIn } from '../helpers/login.js';
 const pg = await postgresAvailable();
 /** Upper bounds of the flood; it runs while the sign-ins are measured. */
 const FLOOD = 3000;
-const CONCURRENCY = 60;
+const CONCURRENCY = 24;
 
 describe.each(DIALECTS)('argon2id amplification (%s)', (dialect) => {
   const skip = dialect === 'postgres' && !pg;
