@@ -72,10 +72,12 @@ function prepareGatehouse(alg, port) {
       `  sessionSecret: ${randomBytes(32).toString('base64url')}`,
       '  accessTokenExpiry: 600',
       '  refreshTokenExpiry: 1d',
-      '  loginRateLimit: { perAccount: 1000000, perIp: 1000000, window: 1m }',
+      '  loginRateLimit: { perAccountAndIp: 1000000, perAccount: 1000000, perIp: 1000000, window: 1m }',
       '  resources: [https://jwt.api.test, https://opaque.api.test]',
       'security:',
       `  encryptionKey: ${randomBytes(32).toString('base64')}`,
+      // Throughput runs queue every sign-in rather than refuse past the default 32 waiting.
+      '  hashQueueLength: 10000',
       `  accessTokenAlg: ${alg}`,
       `  idTokenAlg: ${alg}`,
       'seeder:',

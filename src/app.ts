@@ -15,6 +15,7 @@ import { parsePrivatePem, parsePublicPem, publicJwk, KeyError } from './keys/key
 import { Keystore, type SigningAlg } from './keys/keystore.service.js';
 import { JwtVerifier } from './keys/verifier.js';
 import { systemClock, type Clock } from './oauth/clock.js';
+import { BoundedQueue } from './oauth/bounded-queue.js';
 import { createSecretBox, type SecretBox } from './oauth/secret-box.js';
 import { seed, type SeedResult } from './seed/seeder.js';
 import { openDatabase, type Db } from './storage/db.js';
@@ -23,7 +24,8 @@ import { eachInOwnTransaction, groupCommit } from './storage/group-commit.js';
 import { createDecisionStores, createGrantStores, createStores, unitOfWork, type Stores } from './storage/stores.js';
 import { TokenService } from './token/token.service.js';
 import { AccountService } from './accounts/account.service.js';
-import { LoginRateLimiter } from './accounts/login-rate-limiter.js';
+import { MemoryLoginThrottle } from './accounts/login-rate-limiter.js';
+import type { LoginThrottle } from './accounts/login-throttle.js';
 import { AuthorizeService } from './authorize/authorize.service.js';
 import { InteractionSealer } from './authorize/interaction.js';
 import { ConsentService } from './grants/consent.service.js';
@@ -55,7 +57,7 @@ export interface Container {
   sessions: SessionService;
   consents: ConsentService;
   authorize: AuthorizeService;
-  loginLimiter: LoginRateLimiter;
+  loginThrottle: LoginThrottle;
   logout: LogoutService;
   userinfo: UserinfoService;
   projects: ProjectService;
@@ -127,7 +129,13 @@ export async function createContainer(config: Config, options: ContainerOptions 
         initialKey: initialKey(config, warnings),
       },
     );
-    const hasher = new SecretHasher(config.security.encryptionKey);
+    // Client secrets hash in a pool apart from passwords, each client holding at most a quarter of its line.
+    const secretQueue = new BoundedQueue({
+      concurrency: config.security.clientSecretHashConcurrency,
+      maxWaiting: config.security.hashQueueLength,
+      perKey: Math.max(1, Math.ceil((config.security.clientSecretHashConcurrency + config.security.hashQueueLength) / 4)),
+    });
+    const hasher = new SecretHasher(config.security.encryptionKey, secretQueue);
     const metadata = {
       idTokenAlgs: algs,
       operatorScopes: OPERATOR_SCOPES,
@@ -182,6 +190,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       clock,
       hashConcurrency: config.auth.passwordHashConcurrency,
       transaction: (fn) => transaction(fn),
+      hashQueueLength: config.security.hashQueueLength,
     });
     const consents = new ConsentService({
       store: stores.consents,
@@ -224,11 +233,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       issuer: config.server.issuer,
       transaction: (fn) => hotTransaction((tx) => fn(createGrantStores(tx))),
     });
-    const loginLimiter = new LoginRateLimiter({
-      perAccount: config.auth.loginRateLimit.perAccount,
-      perIp: config.auth.loginRateLimit.perIp,
-      windowSeconds: config.auth.loginRateLimit.window,
-    });
+    const loginThrottle = new MemoryLoginThrottle(config.auth.loginRateLimit, clock);
     const discoveryInput: DiscoveryInput = {
       issuer: config.server.issuer,
       scopes: BUILTIN_SCOPES,
@@ -251,7 +256,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       sessions,
       consents,
       authorize,
-      loginLimiter,
+      loginThrottle,
       logout: new LogoutService({ clients, verifier, issuer: config.server.issuer }),
       userinfo: new UserinfoService({ tokens, accounts }),
       projects,

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 import { record, type AuditContext } from '../audit/audit-event.js';
 import type { AuditStore } from '../audit/audit.store.js';
+import { BoundedQueue } from '../oauth/bounded-queue.js';
 import type { Clock } from '../oauth/clock.js';
 import { Conflict, InvalidRequest, NotFound } from '../oauth/errors.js';
 import { randomToken } from '../oauth/random.js';
@@ -22,6 +23,8 @@ export interface AccountDeps {
   transaction<T>(fn: (stores: { users: UserStore; access: UserAccessStore; audit: AuditStore }) => Promise<T>): Promise<T>;
   /** How many argon2id verifications may run at once (each holds 19 MiB). */
   hashConcurrency?: number;
+  /** How many more may wait; beyond that verifyPassword throws TemporarilyUnavailable (503) at once. */
+  hashQueueLength?: number;
 }
 
 export interface NewUser {
@@ -43,11 +46,11 @@ export class AccountService {
    */
   private dummyHash: Promise<string> | undefined;
   /** argon2id holds 19 MiB per verification: a bound on concurrent ones bounds memory under a login flood. */
-  private readonly hashing: Semaphore;
+  private readonly hashing: BoundedQueue;
 
   constructor(deps: AccountDeps) {
     this.deps = deps;
-    this.hashing = new Semaphore(deps.hashConcurrency ?? 1);
+    this.hashing = new BoundedQueue({ concurrency: deps.hashConcurrency ?? 1, maxWaiting: deps.hashQueueLength ?? 32 });
   }
 
   async create(input: NewUser, ctx?: AuditContext): Promise<User> {
@@ -150,7 +153,8 @@ export class AccountService {
 
   /**
    * Email + password login. Unknown email, wrong password and disabled account all return undefined after
-   * exactly one argon2id verification, so neither the answer nor its timing tells them apart.
+   * exactly one argon2id verification, so neither the answer nor its timing tells them apart. Throws
+   * TemporarilyUnavailable, before verifying anything, when the hashing queue is full.
    */
   async verifyPassword(email: string, password: string): Promise<User | undefined> {
     const user = EMAIL.test(email.trim()) ? await this.deps.users.findByEmail(email.trim()) : undefined;
@@ -196,27 +200,3 @@ export const userView = (u: User) => ({
   created_at: u.createdAt,
   updated_at: u.updatedAt,
 });
-
-/** A tiny counting semaphore: queued work runs in arrival order. */
-class Semaphore {
-  private active = 0;
-  private readonly queue: Array<() => void> = [];
-  private readonly limit: number;
-
-  constructor(limit: number) {
-    this.limit = limit;
-  }
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    // A finishing task hands its slot straight to the next waiter, so the limit holds exactly.
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.queue.push(resolve));
-    else this.active++;
-    try {
-      return await task();
-    } finally {
-      const next = this.queue.shift();
-      if (next) next();
-      else this.active--;
-    }
-  }
-}

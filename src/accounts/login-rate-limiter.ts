@@ -1,51 +1,126 @@
 /**
- * Failed-login limits per account and per client IP, in fixed windows. Kept in process memory and bounded:
- * each node limits on its own, which still caps guessing at (nodes × limit) per window (docs/SECURITY.md).
+ * In-process LoginThrottle (docs/SECURITY.md "Sign-in throttling"). Three counters per attempt, reserved
+ * synchronously inside `reserve` (no await between check and increment, so concurrent requests cannot
+ * interleave):
+ * - (account, IP): the tight limit, in a fixed window;
+ * - IP alone: bounds one address guessing across many accounts;
+ * - account alone: a much higher limit, then exponential back-off (1 s, 2 s, 4 s … capped), so a distributed
+ *   attack slows to a trickle without locking the owner out — an address that signed in to the account within
+ *   `knownAddressLifetime` is exempt from this counter only.
+ * Maps are bounded; each node limits on its own, so N nodes allow at most N × each limit.
  */
+import type { Clock } from '../oauth/clock.js';
+import type { LoginAttempt, LoginThrottle, Reservation } from './login-throttle.js';
+
 const MAX_KEYS = 100_000;
 
-export interface RateLimitOptions {
-  perAccount: number;
+export interface LoginLimits {
+  perAccountAndIp: number;
   perIp: number;
-  windowSeconds: number;
+  perAccount: number;
+  /** Seconds: the window of every counter; a counter with no failure for this long is forgotten. */
+  window: number;
+  /** Seconds: the longest back-off between account-wide attempts past `perAccount`. */
+  maxBackoff: number;
+  /** Seconds an address that signed in stays known for that account. */
+  knownAddressLifetime: number;
 }
 
-export class LoginRateLimiter {
-  private readonly failures = new Map<string, { count: number; resetAt: number }>();
-  private readonly options: RateLimitOptions;
+interface Counter {
+  count: number;
+  resetAt: number;
+  /** Account counter only: no attempt before this time (the back-off). */
+  nextAt: number;
+}
 
-  constructor(options: RateLimitOptions) {
-    this.options = options;
-  }
-
-  /** Seconds until another attempt is allowed, or 0 when the attempt may go ahead. */
-  retryAfter(account: string, ip: string, now: number): number {
-    const wait = (key: string, limit: number) => {
-      const entry = this.failures.get(key);
-      if (!entry || entry.resetAt <= now) return 0;
-      return entry.count >= limit ? entry.resetAt - now : 0;
-    };
-    return Math.max(wait(`a:${account.toLowerCase()}`, this.options.perAccount), wait(`i:${ip}`, this.options.perIp));
-  }
-
-  recordFailure(account: string, ip: string, now: number): void {
-    for (const key of [`a:${account.toLowerCase()}`, `i:${ip}`]) {
-      const entry = this.failures.get(key);
-      if (!entry || entry.resetAt <= now) {
-        if (this.failures.size >= MAX_KEYS) this.evict(now);
-        this.failures.set(key, { count: 1, resetAt: now + this.options.windowSeconds });
-      } else {
-        entry.count += 1;
-      }
+/** A Map that forgets its oldest entries when full, so an attacker's many keys cannot exhaust memory. */
+class BoundedMap<V> extends Map<string, V> {
+  override set(key: string, value: V): this {
+    if (!this.has(key) && this.size >= MAX_KEYS) {
+      const oldest = this.keys().next();
+      if (!oldest.done) this.delete(oldest.value);
     }
+    return super.set(key, value);
+  }
+}
+
+export class MemoryLoginThrottle implements LoginThrottle {
+  private readonly counters = new BoundedMap<Counter>();
+  private readonly known = new BoundedMap<number>();
+  private readonly limits: LoginLimits;
+  private readonly clock: Clock;
+
+  constructor(limits: LoginLimits, clock: Clock) {
+    this.limits = limits;
+    this.clock = clock;
   }
 
-  recordSuccess(account: string): void {
-    this.failures.delete(`a:${account.toLowerCase()}`);
+  reserve(attempt: LoginAttempt): Promise<Reservation> {
+    return Promise.resolve(this.reserveNow(attempt));
   }
 
-  private evict(now: number): void {
-    for (const [k, v] of this.failures) if (v.resetAt <= now) this.failures.delete(k);
-    if (this.failures.size >= MAX_KEYS) this.failures.clear();
+  private reserveNow({ account, ip }: LoginAttempt): Reservation {
+    const now = this.clock.now();
+    const name = account.trim().toLowerCase();
+    const pairKey = `p:${name}\n${ip}`;
+    const ipKey = `i:${ip}`;
+    const accountKey = `a:${name}`;
+    const knownUntil = this.known.get(pairKey);
+    const knownAddress = knownUntil !== undefined && knownUntil > now;
+    const keys = knownAddress ? [pairKey, ipKey] : [pairKey, ipKey, accountKey];
+    const wait = Math.max(...keys.map((k) => this.wait(k, now)));
+    if (wait > 0) return { allowed: false, retryAfter: wait, exhausted: true, succeeded: () => {}, release: () => {} };
+    for (const key of keys) this.count(key, now);
+    const exhausted = keys.some((k) => this.wait(k, now) > 0);
+    let settled = false;
+    const refund = () => {
+      if (settled) return;
+      settled = true;
+      for (const key of keys) {
+        const c = this.counters.get(key);
+        if (c && c.count > 0) c.count -= 1;
+      }
+    };
+    return {
+      allowed: true,
+      retryAfter: 0,
+      exhausted,
+      release: refund,
+      succeeded: () => {
+        refund();
+        this.counters.delete(pairKey);
+        this.known.delete(pairKey);
+        this.known.set(pairKey, now + this.limits.knownAddressLifetime);
+      },
+    };
+  }
+
+  private limit(key: string): number {
+    if (key.startsWith('p:')) return this.limits.perAccountAndIp;
+    return key.startsWith('i:') ? this.limits.perIp : this.limits.perAccount;
+  }
+
+  private wait(key: string, now: number): number {
+    const c = this.counters.get(key);
+    if (!c || c.resetAt <= now) return 0;
+    if (key.startsWith('a:')) return c.count >= this.limit(key) && c.nextAt > now ? c.nextAt - now : 0;
+    return c.count >= this.limit(key) ? c.resetAt - now : 0;
+  }
+
+  private count(key: string, now: number): void {
+    let c = this.counters.get(key);
+    if (!c || c.resetAt <= now) {
+      c = { count: 0, resetAt: now + this.limits.window, nextAt: 0 };
+      this.counters.set(key, c);
+    }
+    c.count += 1;
+    if (!key.startsWith('a:')) return;
+    // Past the limit the account counter slides (each attempt extends it) and spaces attempts exponentially.
+    const over = c.count - this.limit(key);
+    if (over >= 0) {
+      const backoff = Math.min(this.limits.maxBackoff, 2 ** Math.min(over, 30));
+      c.nextAt = now + backoff;
+      c.resetAt = Math.max(c.resetAt, now + this.limits.window);
+    }
   }
 }

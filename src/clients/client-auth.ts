@@ -77,7 +77,9 @@ export class ClientAuthenticator {
       case 'client_secret_basic':
       case 'client_secret_post': {
         const now = this.deps.clock.now();
-        const check = async () => this.deps.hasher.verify(await this.deps.store.secrets(client.clientId, now), presented.secret ?? '', now);
+        // Rows verified once are skipped on the second pass: a wrong secret costs one argon2id per live secret.
+        const tried = new Set<string>();
+        const check = async () => this.deps.hasher.verify(await this.deps.store.secrets(client.clientId, now), presented.secret ?? '', now, tried);
         if (await check()) return client;
         // The cached secrets may predate a rotation made by another process: ask the database once more.
         this.deps.store.forget?.(client.clientId);

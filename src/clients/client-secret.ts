@@ -4,10 +4,13 @@
  *   the encryption key) cannot be brute-forced and costs about a microsecond;
  * - operator-supplied secrets may be guessable, so they get argon2id, and a successful verification is cached
  *   briefly, keyed by the secret row and an HMAC of the presented value. The cache is consulted only for secret
- *   rows the database still returns as valid, so it never outlives a rotation or a deletion.
+ *   rows the database still returns as valid, so it never outlives a rotation or a deletion;
+ * - argon2id verifications go through a bounded queue with a per-client share, so a flood of wrong secrets for
+ *   one client is refused with 503 instead of slowing every sign-in (issue 10, item 9).
  */
 import { hkdfSync } from 'node:crypto';
 import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
+import type { BoundedQueue } from '../oauth/bounded-queue.js';
 import { digestsEqual, hmacSha256 } from '../oauth/hash.js';
 import { randomToken } from '../oauth/random.js';
 import type { ClientSecret, SecretKind } from './client.js';
@@ -18,8 +21,10 @@ const CACHE_MAX = 10_000;
 export class SecretHasher {
   private readonly pepper: Buffer;
   private readonly verified = new Map<string, number>();
+  private readonly queue: BoundedQueue | undefined;
 
-  constructor(encryptionKey: Buffer) {
+  constructor(encryptionKey: Buffer, queue?: BoundedQueue) {
+    this.queue = queue;
     this.pepper = Buffer.from(hkdfSync('sha256', encryptionKey, Buffer.alloc(0), 'gatehouse client-secret pepper', 32));
   }
 
@@ -32,8 +37,12 @@ export class SecretHasher {
     return kind === 'hmac-sha256' ? hmacSha256(this.pepper, secret) : argon2Hash(secret);
   }
 
-  /** True when `presented` matches one of the valid `secrets`. */
-  async verify(secrets: readonly ClientSecret[], presented: string, now: number): Promise<boolean> {
+  /**
+   * True when `presented` matches one of the valid `secrets`. `tried` collects the argon2id rows already found
+   * not to match, so a caller that checks again (after re-reading the database) never hashes one twice.
+   * Throws TemporarilyUnavailable when the hashing queue refuses the work.
+   */
+  async verify(secrets: readonly ClientSecret[], presented: string, now: number, tried = new Set<string>()): Promise<boolean> {
     const presentedMac = hmacSha256(this.pepper, presented);
     let ok = false;
     // Check every HMAC secret (no early exit) so timing does not reveal which one matched.
@@ -44,7 +53,10 @@ export class SecretHasher {
       const key = `${s.id}:${s.hash}:${presentedMac}`;
       const until = this.verified.get(key);
       if (until !== undefined && until > now) return true;
-      if (await argon2Verify(s.hash, presented).catch(() => false)) {
+      if (tried.has(key)) continue;
+      tried.add(key);
+      const check = () => argon2Verify(s.hash, presented).catch(() => false);
+      if (await (this.queue ? this.queue.run(check, s.clientId) : check())) {
         if (this.verified.size >= CACHE_MAX) this.verified.clear();
         this.verified.set(key, now + CACHE_SECONDS);
         return true;

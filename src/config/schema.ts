@@ -49,9 +49,19 @@ export const ConfigSchema = Type.Object(
         }),
         loginRateLimit: Type.Object(
           {
-            perAccount: Type.Integer({ minimum: 1, default: 5, description: 'failed logins per account per window' }),
+            perAccountAndIp: Type.Integer({ minimum: 1, default: 5, description: 'failed logins per account from one IP per window' }),
+            perAccount: Type.Integer({
+              minimum: 1,
+              default: 50,
+              description: 'failed logins per account from unknown IPs per window, then exponential back-off',
+            }),
             perIp: Type.Integer({ minimum: 1, default: 20, description: 'failed logins per client IP per window' }),
             window: Type.Union([Duration], { default: '15m' }),
+            maxBackoff: Type.Union([Duration], { default: '15m', description: 'longest account-wide back-off' }),
+            knownAddressLifetime: Type.Union([Duration], {
+              default: '30d',
+              description: 'an IP that signed in to an account is exempt from its account-wide limit this long',
+            }),
           },
           { default: {}, additionalProperties: false },
         ),
@@ -73,6 +83,18 @@ export const ConfigSchema = Type.Object(
         idTokenAlg: Type.Union([Alg], { default: 'RS256' }),
         rsaModulusLength: Type.Integer({ default: 2048, minimum: 2048 }),
         keyRefreshInterval: Type.Union([Duration], { default: 30, description: 'how often keys are re-read' }),
+        clientSecretHashConcurrency: Type.Integer({
+          minimum: 1,
+          maximum: 64,
+          default: 1,
+          description: 'argon2id client-secret verifications run at once per process (a pool apart from passwords)',
+        }),
+        hashQueueLength: Type.Integer({
+          minimum: 0,
+          maximum: 10_000,
+          default: 32,
+          description: 'argon2id verifications that may wait per pool; more get 503 + Retry-After',
+        }),
       },
       { default: {}, additionalProperties: false },
     ),
@@ -170,7 +192,14 @@ export interface Config {
     sessionIdleTimeout: number;
     interactionExpiry: number;
     passwordHashConcurrency: number;
-    loginRateLimit: { perAccount: number; perIp: number; window: number };
+    loginRateLimit: {
+      perAccountAndIp: number;
+      perAccount: number;
+      perIp: number;
+      window: number;
+      maxBackoff: number;
+      knownAddressLifetime: number;
+    };
     defaultAudience: string;
     resources: string[];
   };
@@ -183,6 +212,8 @@ export interface Config {
     idTokenAlg: SigningAlg;
     rsaModulusLength: number;
     keyRefreshInterval: number;
+    clientSecretHashConcurrency: number;
+    hashQueueLength: number;
   };
   readonly registration: { enabled: boolean; open: boolean; initialAccessTokens: string[]; allowedScopes: string[] };
   readonly audit: { retention: number };

@@ -171,3 +171,14 @@ export class OperatorRuleError extends OAuthError {
     this.status = status;
   }
 }
+
+/** RFC 6749 §4.1.2.1 `temporarily_unavailable`: the server is too busy (e.g. the hashing queue is full); retry later. */
+export class TemporarilyUnavailable extends OAuthError {
+  readonly error = 'temporarily_unavailable';
+  readonly status = 503;
+
+  constructor(description: string, retryAfterSeconds: number) {
+    super(description);
+    this.headers['retry-after'] = String(retryAfterSeconds);
+  }
+}

@@ -12,7 +12,7 @@ describe.each(DIALECTS)('authorization endpoint, login and consent (%s)', (diale
   let srv: ServerProcess;
   beforeAll(async () => {
     if (skip) return;
-    dep = await createDeployment(dialect, { auth: { loginRateLimit: { perAccount: 3, perIp: 50, window: '15m' } } });
+    dep = await createDeployment(dialect, { auth: { loginRateLimit: { perAccountAndIp: 3, perIp: 50, window: '15m' } } });
     srv = await dep.serve();
     await dep.cli(['users', 'create', '--email', 'bob@example.com', '--password', 'bob-password-123', '--given-name', 'Bob']);
   });

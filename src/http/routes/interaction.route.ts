@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Container } from '../../app.js';
 import type { SignIn, Step } from '../../authorize/authorize.service.js';
 import { InteractionInvalid } from '../../authorize/interaction.js';
+import { TemporarilyUnavailable } from '../../oauth/errors.js';
 import { singleValued } from '../../oauth/params.js';
 import { auditContext } from '../audit-context.js';
 import { cookieOptions, interactionCookie, isCrossSitePost, SESSION_COOKIE, sendAuthorizationResponse } from '../plugins/browser.js';
@@ -10,6 +11,7 @@ import { currentSession, renderInteraction } from './authorize.route.js';
 type WithId = { Params: { id: string } };
 
 const LOGIN_FAILED = 'The email or password is incorrect.';
+const BUSY = 'The server is busy. Try again in a moment.';
 
 /** The login and consent form posts of an interaction. */
 export function interactionRoutes(app: FastifyInstance, c: Container): void {
@@ -28,20 +30,27 @@ export function interactionRoutes(app: FastifyInstance, c: Container): void {
   app.post<WithId>('/oauth/interaction/:id/login', async (request, reply) => {
     const { interaction, client, sealed, form } = await resume(request, 'login');
     const email = (form['username'] ?? '').trim();
-    const now = c.clock.now();
     const view = { step: 'login' as const, interaction, sealed, client, user: undefined };
-    const wait = c.loginLimiter.retryAfter(email, request.ip, now);
-    if (wait > 0) {
-      reply.header('retry-after', String(wait));
-      return renderInteraction(c, reply, view, 429, `Too many failed attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`, email);
+    const refuse = (status: number, wait: number, message: string) =>
+      renderInteraction(c, reply.header('retry-after', String(wait)), view, status, message, email);
+    // Check and count in one step, before the first await of the verification (issue 10, item 1).
+    const attempt = await c.loginThrottle.reserve({ account: email, ip: request.ip });
+    if (!attempt.allowed) {
+      return refuse(429, attempt.retryAfter, `Too many failed attempts. Try again in ${Math.ceil(attempt.retryAfter / 60)} minute(s).`);
     }
-    const user = await c.accounts.verifyPassword(email, form['password'] ?? '');
+    let user;
+    try {
+      user = await c.accounts.verifyPassword(email, form['password'] ?? '');
+    } catch (err) {
+      attempt.release();
+      if (err instanceof TemporarilyUnavailable) return refuse(503, 1, BUSY);
+      throw err;
+    }
     if (!user) {
-      c.loginLimiter.recordFailure(email, request.ip, now);
-      await c.accounts.recordSignInFailure(email, c.loginLimiter.retryAfter(email, request.ip, now) > 0, auditContext(request));
+      await c.accounts.recordSignInFailure(email, attempt.exhausted, auditContext(request));
       return renderInteraction(c, reply, view, 401, LOGIN_FAILED, email);
     }
-    c.loginLimiter.recordSuccess(email);
+    attempt.succeeded();
     const outcome = await c.authorize.afterLogin(interaction, client, user, await currentSession(c, request), auditContext(request));
     if (outcome.kind === 'interact') return renderInteraction(c, reply, outcome.view);
     return sendAuthorizationResponse(startSession(finish(reply, interaction.id), outcome.signIn), outcome.response);

@@ -1,0 +1,30 @@
+/**
+ * The sign-in throttle contract (issue 10, items 1 and 2). `reserve` is check-and-count in one step: the attempt
+ * takes its slot in every counter before the password is verified, so attempts in flight are counted and a burst
+ * cannot pass a limit that was checked before the first one finished. An implementation over a shared store
+ * (Redis) must keep that property, e.g. with one atomic script per reservation.
+ */
+
+/** One sign-in attempt: the account name as typed (compared case-insensitively) and the client's address. */
+export interface LoginAttempt {
+  account: string;
+  ip: string;
+}
+
+export interface Reservation {
+  /** False when a limit is used up; nothing was counted then. */
+  readonly allowed: boolean;
+  /** Seconds until an attempt may be allowed again (0 when allowed). */
+  readonly retryAfter: number;
+  /** This attempt used up a limit: should it fail, the next one waits (the audit log's `signin.lockout`). */
+  readonly exhausted: boolean;
+  /** The password was right: refund the slot, clear this address's failures, remember the address as known. */
+  succeeded(): void;
+  /** The password was never verified (the server was busy): refund the slot. */
+  release(): void;
+}
+
+export interface LoginThrottle {
+  /** Counts the attempt against every limit that applies, or refuses it without counting. */
+  reserve(attempt: LoginAttempt): Promise<Reservation>;
+}
