@@ -149,6 +149,12 @@ describe.each(DIALECTS)('operator trust (%s)', (dialect) => {
     expect((await api('DELETE', `/projects/${p.id}`)).status).toBe(204);
     expect((await api('GET', `/clients/${inside.json['client_id']}`)).status).toBe(404);
     expect((await api('GET', `/projects/${p.id}`)).json['error']).toBe('project_not_found');
+    // Every change above is in the audit log, with the admin API's caller as the actor.
+    const events = JSON.parse((await dep.cli(['audit', 'list', '--limit', '200', '--json'])).stdout) as { events?: unknown[] } | unknown[];
+    const list = (Array.isArray(events) ? events : events.events ?? []) as Array<{ action: string; actor_id?: string; actor?: { id: string }; project_id?: string }>;
+    const actions = list.map((e) => e.action);
+    for (const action of ['project.created', 'member.added', 'project.deleted', 'client.created']) expect(actions).toContain(action);
+    expect(JSON.stringify(list)).not.toContain(superadmin['access_token']!);
   });
 
   const superadminId = async () => {
