@@ -43,7 +43,7 @@ commands:
   users create|list|disable|enable|set-password|delete
   projects create|list|show|rename|delete [--name N] [--yes]
   members add|list|set-role|remove --project ID [--user ID|EMAIL] [--role owner|admin|member]
-  scopes list|create|delete --project ID [--name N] [--description D] [--operator-only]
+  scopes list|create|delete [--project ID] [--name N] [--description D] [--operator-only]
   registration-tokens create [--uses N] [--expires 1h]
   audit list [--since 1h] [--actor ID] [--action A] [--limit N] [--cursor C]
   cleanup                               delete expired rows and audit events past audit.retention

@@ -16,6 +16,8 @@ describe.each(DIALECTS)('introspection (%s)', (dialect) => {
     if (skip) return;
     dep = await createDeployment(dialect);
     srv = await dep.serve();
+    // A client holds only registered scopes: api:read is the seeded demo scope, api:write is registered here.
+    expect((await dep.cli(['scopes', 'create', '--name', 'api:write', '--description', 'Change your data'])).code).toBe(0);
     const created = await dep.cli(['clients', 'create', '--name', 'Backend', '--scope', 'api:read api:write', '--resource', 'https://api.example.com', '--json']);
     expect(created.code, created.stderr).toBe(0);
     api = JSON.parse(created.stdout);

@@ -98,7 +98,7 @@ export const membersCommand: Command = async (argv) => {
   });
 };
 
-/** `gatehouse scopes list|create|delete --project ID`: the project's custom scopes (built-ins are listed too). */
+/** `gatehouse scopes list|create|delete [--project ID]`: a project's custom scopes (built-ins are listed too); the default project unless named. */
 export const scopesCommand: Command = async (argv) => {
   const { values, positionals } = parse(argv, {
     project: { type: 'string' },
@@ -107,11 +107,9 @@ export const scopesCommand: Command = async (argv) => {
     'operator-only': { type: 'boolean' },
   });
   const [sub] = positionals;
-  const project = () => {
-    if (!values.project) throw new UsageError(`usage: gatehouse scopes ${sub ?? '<command>'} --project ID …`);
-    return values.project;
-  };
   return withContainer(values.config, async (c) => {
+    const projectId = values.project ?? (await c.projects.defaultProjectId());
+    const project = () => projectId;
     switch (sub) {
       case 'list': {
         const all = (await c.scopes.list(SYSTEM, project())).map(scopeView);
@@ -134,7 +132,7 @@ export const scopesCommand: Command = async (argv) => {
         return 0;
       }
       default:
-        throw new UsageError('usage: gatehouse scopes list|create|delete --project ID');
+        throw new UsageError('usage: gatehouse scopes list|create|delete [--project ID] [--name N --description D] [--operator-only]');
     }
   });
 };
