@@ -243,7 +243,9 @@ export function clientMetadataView(c: Client): Record<string, unknown> {
     token_endpoint_auth_method: c.tokenEndpointAuthMethod,
     grant_types: c.grantTypes,
     response_types: c.responseTypes,
-    scope: c.scopes.join(' '),
+    // RFC 7591 §2: `scope` is a space-separated list; a client without scopes has no such member (an empty
+    // string could not be sent back in an RFC 7592 update).
+    ...(c.scopes.length ? { scope: c.scopes.join(' ') } : {}),
     resources: c.resources,
     pkce_required: c.pkceRequired,
     skip_consent: c.skipConsent,
