@@ -62,7 +62,8 @@ describe('docs/GUIDE.md runs as written', () => {
   });
   afterAll(async () => dep?.cleanup());
 
-  it('every sh block succeeds and prints what the guide shows', () => {
+  // The guide is one long script: give it the time the script itself may take (spawnSync's timeout below).
+  it('every sh block succeeds and prints what the guide shows', { timeout: 180_000 }, () => {
     const all = steps(readFileSync('docs/GUIDE.md', 'utf8'));
     expect(all.length).toBeGreaterThan(15);
     const work = mkdtempSync(join(tmpdir(), 'gatehouse-guide-'));
