@@ -9,6 +9,7 @@ import { kyselyTokenStore } from './kysely/token.kysely.js';
 import { kyselyRegistrationTokenStore } from './kysely/registration-token.kysely.js';
 import { kyselyCodeStore } from './kysely/code.kysely.js';
 import { kyselyConsentStore, kyselySessionStore } from './kysely/session.kysely.js';
+import { withConflictRetry } from './retry.js';
 
 /** A database handle or an open transaction: every store works on either. */
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -16,7 +17,7 @@ export type Executor = Kysely<Database> | Transaction<Database>;
 /** Runs `fn` in a transaction, joining the caller's transaction when there already is one. */
 export async function inTransaction<T>(db: Executor, fn: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
   if (db.isTransaction) return fn(db as Transaction<Database>);
-  return db.transaction().execute(fn);
+  return withConflictRetry(() => db.transaction().execute(fn));
 }
 
 export function createStores(db: Executor) {
@@ -48,5 +49,5 @@ export function createDecisionStores(db: Executor) {
 
 /** `transaction(fn)`: every store `fn` touches commits together or not at all. */
 export function unitOfWork(db: Kysely<Database>) {
-  return <T>(fn: (stores: Stores) => Promise<T>): Promise<T> => db.transaction().execute((tx) => fn(createStores(tx)));
+  return <T>(fn: (stores: Stores) => Promise<T>): Promise<T> => withConflictRetry(() => db.transaction().execute((tx) => fn(createStores(tx))));
 }

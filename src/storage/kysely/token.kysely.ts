@@ -39,7 +39,19 @@ const USE_TOKEN = (db: Executor) =>
     .where('used_at', 'is', null)
     .where('revoked_at', 'is', null)
     .returningAll();
-const TOKEN_OWNER = (db: Executor) => db.selectFrom('refresh_tokens').select(['grant_id', 'client_id']).where('token_hash', '=', '');
+/**
+ * Parameters: token_hash. Row-locks the token's grant (a write that changes nothing, portable to both
+ * dialects) and returns its id and client. Every path that writes a token family takes the grant row first
+ * (this, revokeGrant, and the new token's foreign key only after it), so two processes racing on one family
+ * queue on one row instead of locking its tokens in opposite orders: that deadlocked on PostgreSQL
+ * (issue 10 item 4). It also makes a reuse revocation wait for a concurrent rotation and then see its new token.
+ */
+const LOCK_FAMILY = (db: Executor) =>
+  db
+    .updateTable('grants')
+    .set((eb) => ({ revoked_at: eb.ref('revoked_at') }))
+    .where('id', '=', (eb) => eb.selectFrom('refresh_tokens').select('grant_id').where('token_hash', '=', ''))
+    .returning(['id', 'client_id']);
 const GRANT_WITH_USER = (db: Executor) =>
   db
     .selectFrom('grants')
@@ -59,7 +71,7 @@ const INSERT_REFRESH = (db: Executor) =>
 export function kyselyTokenStore(db: Executor): TokenStore & GrantTokenStore {
   const revoked = prepared(db, REVOKED);
   const useToken = prepared(db, USE_TOKEN);
-  const tokenOwner = prepared(db, TOKEN_OWNER);
+  const lockFamily = prepared(db, LOCK_FAMILY);
   const grantWithUser = prepared(db, GRANT_WITH_USER);
   const insertRefresh = prepared(db, INSERT_REFRESH);
   return {
@@ -111,11 +123,11 @@ export function kyselyTokenStore(db: Executor): TokenStore & GrantTokenStore {
       );
     },
     async useRefreshToken(tokenHash, clientId, now) {
+      const [family] = await lockFamily(tokenHash);
+      if (!family) return undefined;
       const [row] = await useToken(now, tokenHash, clientId);
       if (row) return { token: toRefresh(row) };
-      const [seen] = await tokenOwner(tokenHash);
-      if (!seen) return undefined;
-      return seen.client_id === clientId ? { reusedGrantId: seen.grant_id } : { otherClient: true };
+      return family.client_id === clientId ? { reusedGrantId: family.id } : { otherClient: true };
     },
     async grantContext(grantId) {
       const [r] = await grantWithUser(grantId);
