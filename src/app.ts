@@ -31,6 +31,7 @@ import { SessionService } from './sessions/session.service.js';
 import { LogoutService } from './sessions/logout.service.js';
 import { UserinfoService } from './userinfo/userinfo.service.js';
 import { buildServer } from './http/server.js';
+import { createOutboundFetcher } from './outbound/outbound-fetch.js';
 
 export const OPERATOR_SCOPES = ['admin'];
 export const BUILTIN_SCOPES = ['openid', 'profile', 'email', 'offline_access', 'admin'];
@@ -138,7 +139,9 @@ export async function createContainer(config: Config, options: ContainerOptions 
       transaction: (fn) => transaction((s) => fn({ clients: s.clients })),
     });
     const verifier = new JwtVerifier(keystore);
-    const clientAuth = new ClientAuthenticator({ clients, store: clientStore, tokens: stores.tokens, hasher, clock, issuer: config.server.issuer });
+    const outbound = createOutboundFetcher(config.outbound);
+    if (config.outbound.allowInsecureLoopback) warnings.push('outbound.allowInsecureLoopback is on: fetched URLs may reach this host; development only');
+    const clientAuth = new ClientAuthenticator({ clients, store: clientStore, tokens: stores.tokens, hasher, clock, issuer: config.server.issuer, outbound });
     const accounts = new AccountService({ users: stores.users, clock, hashConcurrency: config.auth.passwordHashConcurrency });
     const consents = new ConsentService({ store: stores.consents, grants: stores.tokens, clock });
     const sessions = new SessionService({
@@ -220,6 +223,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       },
       async close() {
         keystore.stop();
+        await outbound.close();
         await db.destroy();
       },
     };
