@@ -12,7 +12,7 @@ import { ClientAuthenticator } from './clients/client-auth.js';
 import { cachedClientStore } from './clients/cached-client.store.js';
 import { authorizationServerMetadata, openidConfiguration, type DiscoveryInput } from './discovery/metadata.js';
 import { parsePrivatePem, parsePublicPem, publicJwk, KeyError } from './keys/key-material.js';
-import { Keystore, type SigningAlg } from './keys/keystore.service.js';
+import { JWKS_MAX_AGE_SECONDS, Keystore, type SigningAlg } from './keys/keystore.service.js';
 import { JwtVerifier } from './keys/verifier.js';
 import { systemClock, type Clock } from './oauth/clock.js';
 import { createSecretBox, type SecretBox } from './oauth/secret-box.js';
@@ -109,13 +109,17 @@ export async function createContainer(config: Config, options: ContainerOptions 
     const hotTransaction = isSqliteUrl(config.database.url) ? groupCommit(db) : eachInOwnTransaction(db);
     const box = createSecretBox(config.security.encryptionKey);
     const algs = signingAlgs(config);
+    // A retired key must verify every token it signed: the longest access or ID token lifetime, clients' included.
+    const longestTokenLifetime = async () =>
+      Math.max(config.auth.accessTokenExpiry, config.auth.idTokenExpiry, ...(await stores.clients.list()).flatMap((c) => [c.accessTokenTtl ?? 0, c.idTokenTtl ?? 0]));
     const keystore = new Keystore(
-      { store: stores.keys, box, clock },
+      { store: stores.keys, box, clock, longestTokenLifetime },
       {
         algs,
         rsaModulusLength: config.security.rsaModulusLength,
         retiredPublishSeconds: Math.max(config.auth.accessTokenExpiry, config.auth.idTokenExpiry) + 3600,
         refreshIntervalSeconds: config.security.keyRefreshInterval,
+        jwksCacheSeconds: JWKS_MAX_AGE_SECONDS,
         initialKey: initialKey(config, warnings),
       },
     );

@@ -100,11 +100,12 @@ describe.each(DIALECTS)('safe RP-initiated logout (%s)', (dialect) => {
     expect(await res.text()).toContain('<strong>evil.example.net</strong>');
     expect(await signedIn(browser)).toBe(true);
     // A URI not registered exactly for the named client is refused outright.
-    for (const params of [
+    const refused: Record<string, string>[] = [
       { client_id: evil, post_logout_redirect_uri: 'https://evil.example.net/landing/' },
       { client_id: app.client_id, post_logout_redirect_uri: 'https://evil.example.net/landing' },
       { post_logout_redirect_uri: BYE },
-    ]) {
+    ];
+    for (const params of refused) {
       const r = await logout(browser, params);
       expect(r.status).toBe(400);
       expect(r.headers.get('location')).toBeNull();

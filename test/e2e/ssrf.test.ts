@@ -48,9 +48,9 @@ describe.each(DIALECTS)('outbound fetches are SSRF-safe (%s)', (dialect) => {
     trapPort = await listen(trap);
     jwksServer = createHttpServer((req, res) => {
       jwksHits.push(req.url ?? '');
-      if (req.url === '/redirect') return res.writeHead(302, { location: `http://127.0.0.1:${trapPort}/jwks` }).end();
-      if (req.url === '/huge') return res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: [jwk], pad: 'x'.repeat(1 << 20) }));
-      res.setHeader('content-type', 'application/json').setHeader('cache-control', 'max-age=60').end(JSON.stringify({ keys: [jwk] }));
+      if (req.url === '/redirect') res.writeHead(302, { location: `http://127.0.0.1:${trapPort}/jwks` }).end();
+      else if (req.url === '/huge') res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: [jwk], pad: 'x'.repeat(1 << 20) }));
+      else res.setHeader('content-type', 'application/json').setHeader('cache-control', 'max-age=60').end(JSON.stringify({ keys: [jwk] }));
     });
     jwksPort = await listen(jwksServer);
     [strict, dev] = await Promise.all([createDeployment(dialect), createDeployment(dialect, { outbound: { allowInsecureLoopback: true } })]);

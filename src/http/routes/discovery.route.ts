@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Container } from '../../app.js';
 import type { CorsGate } from '../plugins/cors.js';
+import { JWKS_MAX_AGE_SECONDS } from '../../keys/keystore.service.js';
 
 /** Discovery documents and the JWKS: public, cacheable, and readable from any origin (they hold no secrets). */
 export function discoveryRoutes(app: FastifyInstance, c: Container, cors: CorsGate): void {
@@ -16,7 +17,8 @@ export function discoveryRoutes(app: FastifyInstance, c: Container, cors: CorsGa
     await cors(request, reply);
     return reply
       .type('application/jwk-set+json')
-      .header('cache-control', 'public, max-age=300')
+      // Key rotation waits this long before a new key signs (keystore.service.ts): one constant for both.
+      .header('cache-control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`)
       .send(c.keystore.jwksJson());
   });
 }
