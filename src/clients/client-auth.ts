@@ -54,6 +54,9 @@ function formDecode(value: string): string {
 }
 
 export class ClientAuthenticator {
+  /** Key sets per fetched document: the outbound cache returns the same object while it is fresh. */
+  private readonly fetchedSets = new WeakMap<object, ReturnType<typeof createLocalJWKSet>>();
+
   private readonly deps: ClientAuthDeps;
 
   constructor(deps: ClientAuthDeps) {
@@ -173,6 +176,8 @@ export class ClientAuthenticator {
     if (!uri) throw new Error('client has no keys');
     const doc = await this.deps.outbound.fetchJson(uri, maxCachedAgeMs === undefined ? {} : { maxCachedAgeMs });
     if (!doc || typeof doc !== 'object' || !Array.isArray((doc as { keys?: unknown }).keys)) throw new Error('jwks_uri did not return a JWK Set');
-    return createLocalJWKSet(doc as JSONWebKeySet);
+    let set = this.fetchedSets.get(doc);
+    if (!set) this.fetchedSets.set(doc, (set = createLocalJWKSet(doc as JSONWebKeySet)));
+    return set;
   }
 }
