@@ -12,7 +12,7 @@ import { ClientAuthenticator } from './clients/client-auth.js';
 import { cachedClientStore } from './clients/cached-client.store.js';
 import { authorizationServerMetadata, openidConfiguration, type DiscoveryInput } from './discovery/metadata.js';
 import { parsePrivatePem, parsePublicPem, publicJwk, KeyError } from './keys/key-material.js';
-import { Keystore, type SigningAlg } from './keys/keystore.service.js';
+import { JWKS_MAX_AGE_SECONDS, Keystore, type SigningAlg } from './keys/keystore.service.js';
 import { JwtVerifier } from './keys/verifier.js';
 import { systemClock, type Clock } from './oauth/clock.js';
 import { BoundedQueue } from './oauth/bounded-queue.js';
@@ -38,6 +38,7 @@ import { ProjectService } from './projects/project.service.js';
 import { ProjectClients } from './projects/project-clients.service.js';
 import { OperatorScopeGate } from './projects/operator-scopes.js';
 import { ScopeRegistry } from './scopes/scope.service.js';
+import { createOutboundFetcher } from './outbound/outbound-fetch.js';
 
 export const OPERATOR_SCOPES = ['admin'];
 export const BUILTIN_SCOPES = ['openid', 'profile', 'email', 'address', 'phone', 'offline_access', 'admin'];
@@ -119,13 +120,17 @@ export async function createContainer(config: Config, options: ContainerOptions 
     const hotTransaction = isSqliteUrl(config.database.url) ? groupCommit(db) : eachInOwnTransaction(db);
     const box = createSecretBox(config.security.encryptionKey);
     const algs = signingAlgs(config);
+    // A retired key must verify every token it signed: the longest access or ID token lifetime, clients' included.
+    const longestTokenLifetime = async () =>
+      Math.max(config.auth.accessTokenExpiry, config.auth.idTokenExpiry, ...(await stores.clients.list()).flatMap((c) => [c.accessTokenTtl ?? 0, c.idTokenTtl ?? 0]));
     const keystore = new Keystore(
-      { store: stores.keys, box, clock, transaction: (fn) => transaction((s) => fn({ keys: s.keys, audit: s.audit })) },
+      { store: stores.keys, box, clock, longestTokenLifetime, transaction: (fn) => transaction((s) => fn({ keys: s.keys, audit: s.audit })) },
       {
         algs,
         rsaModulusLength: config.security.rsaModulusLength,
         retiredPublishSeconds: Math.max(config.auth.accessTokenExpiry, config.auth.idTokenExpiry) + 3600,
         refreshIntervalSeconds: config.security.keyRefreshInterval,
+        jwksCacheSeconds: JWKS_MAX_AGE_SECONDS,
         initialKey: initialKey(config, warnings),
       },
     );
@@ -184,7 +189,9 @@ export async function createContainer(config: Config, options: ContainerOptions 
       defaultProjectId: () => projects.defaultProjectId(),
     });
     const verifier = new JwtVerifier(keystore);
-    const clientAuth = new ClientAuthenticator({ clients, store: clientStore, tokens: stores.tokens, hasher, clock, issuer: config.server.issuer });
+    const outbound = createOutboundFetcher(config.outbound);
+    if (config.outbound.allowInsecureLoopback) warnings.push('outbound.allowInsecureLoopback is on: fetched URLs may reach this host; development only');
+    const clientAuth = new ClientAuthenticator({ clients, store: clientStore, tokens: stores.tokens, hasher, clock, issuer: config.server.issuer, outbound });
     const accounts = new AccountService({
       users: stores.users,
       clock,
@@ -280,6 +287,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       },
       async close() {
         keystore.stop();
+        await outbound.close();
         await db.destroy();
       },
     };

@@ -2,8 +2,9 @@
  * Client authentication at the token, introspection and revocation endpoints (RFC 6749 §2.3, RFC 7523 §2.2,
  * OpenID Connect Core §9). A client may use only its registered method; two methods at once is invalid_request.
  */
-import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload } from 'jose';
+import { createLocalJWKSet, decodeJwt, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import type { Clock } from '../oauth/clock.js';
+import type { OutboundFetcher } from '../outbound/outbound-fetch.js';
 import { InvalidClient, InvalidRequest } from '../oauth/errors.js';
 import { sha256 } from '../oauth/hash.js';
 import { ASYMMETRIC_ASSERTION_ALGS, HMAC_ASSERTION_ALGS, type AuthMethod, type Client } from './client.js';
@@ -14,6 +15,8 @@ import type { SecretHasher } from './client-secret.js';
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const MAX_ASSERTION_LIFETIME = 3600;
 const CLOCK_SKEW = 30;
+/** A JWKS that lacks the assertion's key is fetched again only when the cached copy is older than this. */
+const JWKS_REFETCH_AFTER_MS = 30_000;
 
 export interface ClientCredentials {
   /** The Authorization header, if any. */
@@ -33,6 +36,8 @@ export interface ClientAuthDeps {
   hasher: SecretHasher;
   clock: Clock;
   issuer: string;
+  /** Fetches jwks_uri documents (https only, public addresses only, bounded, cached). */
+  outbound: Pick<OutboundFetcher, 'fetchJson'>;
 }
 
 interface Presented {
@@ -49,7 +54,8 @@ function formDecode(value: string): string {
 }
 
 export class ClientAuthenticator {
-  private readonly remoteSets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
+  /** Key sets per fetched document: the outbound cache returns the same object while it is fresh. */
+  private readonly fetchedSets = new WeakMap<object, ReturnType<typeof createLocalJWKSet>>();
 
   private readonly deps: ClientAuthDeps;
 
@@ -148,7 +154,14 @@ export class ClientAuthenticator {
       ({ payload } = await jwtVerify(assertion, new TextEncoder().encode(secret), { ...common, algorithms }));
     } else {
       const algorithms = client.tokenEndpointAuthSigningAlg ? [client.tokenEndpointAuthSigningAlg] : [...ASYMMETRIC_ASSERTION_ALGS];
-      ({ payload } = await jwtVerify(assertion, this.keySet(client), { ...common, algorithms }));
+      const verify = async (maxCachedAgeMs?: number) => jwtVerify(assertion, await this.keySet(client, maxCachedAgeMs), { ...common, algorithms });
+      try {
+        ({ payload } = await verify());
+      } catch (err) {
+        // The client may have rotated its keys since the JWKS was cached: fetch it once more (rate-limited).
+        if (!(err instanceof errors.JWKSNoMatchingKey) || !client.jwksUri) throw err;
+        ({ payload } = await verify(JWKS_REFETCH_AFTER_MS));
+      }
     }
     const now = this.deps.clock.now();
     const exp = payload.exp as number;
@@ -158,15 +171,15 @@ export class ClientAuthenticator {
     if (!fresh) throw new Error('assertion jti was already used');
   }
 
-  private keySet(client: Client) {
+  /** The client's keys: registered inline, or fetched from its jwks_uri through the outbound module only. */
+  private async keySet(client: Client, maxCachedAgeMs?: number) {
     if (client.jwks) return createLocalJWKSet(client.jwks);
     const uri = client.jwksUri;
     if (!uri) throw new Error('client has no keys');
-    let set = this.remoteSets.get(uri);
-    if (!set) {
-      set = createRemoteJWKSet(new URL(uri), { cacheMaxAge: 10 * 60_000, cooldownDuration: 30_000, timeoutDuration: 5000 });
-      this.remoteSets.set(uri, set);
-    }
+    const doc = await this.deps.outbound.fetchJson(uri, maxCachedAgeMs === undefined ? {} : { maxCachedAgeMs });
+    if (!doc || typeof doc !== 'object' || !Array.isArray((doc as { keys?: unknown }).keys)) throw new Error('jwks_uri did not return a JWK Set');
+    let set = this.fetchedSets.get(doc);
+    if (!set) this.fetchedSets.set(doc, (set = createLocalJWKSet(doc as JSONWebKeySet)));
     return set;
   }
 }

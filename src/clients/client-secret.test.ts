@@ -33,6 +33,8 @@ async function setup(secrets: string[]) {
     hasher,
     clock: { now: () => 1_800_000_000 },
     issuer: 'https://issuer.example',
+    // Secrets only: nothing here fetches a jwks_uri.
+    outbound: { fetchJson: async () => { throw new Error('no outbound fetch in this test'); } },
   });
   const present = (secret: string) => auth.authenticate({ authorization: undefined, params: { client_id: 'c1', client_secret: secret } }, 'https://issuer.example/oauth/token');
   return { queue, present, reads: () => reads };

@@ -9,6 +9,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { parseDuration } from '../oauth/duration.js';
 import { ConfigSchema, type Config, type RawConfig } from './schema.js';
 import { loadOrCreateDevSecrets } from './dev-secrets.js';
+import { parseCidr } from '../outbound/address-policy.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -122,6 +123,13 @@ function issuerUrl(value: string): string {
   return value.replace(/\/$/, '');
 }
 
+function outboundConfig(raw: RawConfig['outbound']): RawConfig['outbound'] {
+  for (const [i, cidr] of raw.allowPrivateNetworks.entries()) {
+    if (!parseCidr(cidr)) throw new ConfigError(`outbound.allowPrivateNetworks[${i}]: must be an IP address or CIDR`);
+  }
+  return raw;
+}
+
 export function isSqliteUrl(url: string): boolean {
   return url.startsWith('sqlite:');
 }
@@ -192,6 +200,7 @@ function normalise(raw: RawConfig, source: string): Config {
     },
     registration: registrationPolicy(raw.registration),
     audit: { retention: duration(raw.audit.retention, 'audit.retention') },
+    outbound: outboundConfig(raw.outbound),
     seeder: raw.seeder,
     source,
     devSecrets,

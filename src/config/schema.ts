@@ -98,6 +98,22 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    outbound: Type.Object(
+      {
+        allowInsecureLoopback: Type.Boolean({
+          default: false,
+          description: 'development only: let fetched URLs (jwks_uri…) reach loopback addresses, over http too',
+        }),
+        allowPrivateNetworks: Type.Array(Type.String(), {
+          default: [],
+          description: 'CIDRs besides public addresses that fetched URLs may reach (e.g. 10.20.0.0/16); default none',
+        }),
+        connectTimeoutMs: Type.Integer({ minimum: 100, maximum: 60000, default: 3000 }),
+        timeoutMs: Type.Integer({ minimum: 100, maximum: 60000, default: 5000, description: 'whole request, body included' }),
+        maxResponseBytes: Type.Integer({ minimum: 1024, maximum: 10485760, default: 262144 }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     registration: Type.Object(
       {
         enabled: Type.Boolean({ default: true }),
@@ -217,6 +233,8 @@ export interface Config {
   };
   readonly registration: { enabled: boolean; open: boolean; initialAccessTokens: string[]; allowedScopes: string[] };
   readonly audit: { retention: number };
+  /** URLs the server fetches on others' behalf (src/outbound/). */
+  readonly outbound: RawConfig['outbound'];
   readonly seeder: RawConfig['seeder'];
   /** Where the config was read from, for messages. */
   readonly source: string;

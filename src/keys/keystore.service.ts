@@ -1,8 +1,13 @@
 /**
  * Signing keys and their lifecycle: next → active → retired. A next key is published in the JWKS from the moment
- * it exists, so by the time `rotate` promotes it every verifier has had the chance to see it; a retired key stays
- * published until every token it signed has expired. Each process caches the keys and re-reads them every
- * `refreshInterval` seconds, so several processes on one database converge on the same JWKS.
+ * it exists, and `rotate` promotes it only once every relying party has had the chance to see it: not before it
+ * has been published for the JWKS cache lifetime (the JWKS `max-age`) plus the key refresh interval (other
+ * processes publish it only after their next re-read). A verifier holding a cached JWKS would otherwise reject
+ * tokens signed with a key it has never seen (OpenID Connect Core §10.1.1: "the signer … SHOULD publish the new
+ * key … before using it"). A retired key stays published until every token it signed has expired: the longest
+ * access or ID token lifetime in use (server settings and per-client overrides), plus the time other
+ * processes may still sign with it (refresh interval), plus the JWKS cache lifetime. Each process caches the keys
+ * and re-reads them every `refreshInterval` seconds, so several processes on one database converge on one JWKS.
  */
 import type { KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
@@ -35,15 +40,27 @@ export interface KeystoreDeps {
   clock: Clock;
   /** Runs `fn` with stores bound to one transaction, so a key change and its audit event commit together. */
   transaction?<T>(fn: (stores: { keys: KeyStore; audit: AuditStore }) => Promise<T>): Promise<T>;
+  /** The longest lifetime (s) of a token signed now, per-client overrides included; read at each rotation. */
+  longestTokenLifetime?: () => Promise<number>;
+}
+
+/** `max-age` of the JWKS response: how long relying parties may keep a JWKS without asking again. */
+export const JWKS_MAX_AGE_SECONDS = 300;
+
+/** `rotate` refused: the next key has not been published long enough (the message names the wait). */
+export class RotationTooEarly extends KeyError {
+  override name = 'RotationTooEarly';
 }
 
 export interface KeystoreOptions {
   /** Algorithms the server signs with; each gets an active and a next key. */
   algs: SigningAlg[];
   rsaModulusLength: number;
-  /** How long a retired key stays published: the longest lifetime of anything it signed. */
+  /** How long a retired key stays published at least (the longest token lifetime may extend it). */
   retiredPublishSeconds: number;
   refreshIntervalSeconds: number;
+  /** How long a relying party may cache the JWKS (JWKS_MAX_AGE_SECONDS in production). */
+  jwksCacheSeconds: number;
   /** Initial key imported from PEM files on first start (config security.jwtPrivateKeyPath). */
   initialKey?: { key: KeyObject; kid?: string | undefined } | undefined;
 }
@@ -195,23 +212,52 @@ export class Keystore {
     return this.published;
   }
 
-  /** Promotes the next key of `alg` (or of every configured alg) and creates a fresh next key. */
-  async rotate(alg?: SigningAlg, ctx?: AuditContext): Promise<Array<{ alg: string; retired?: string | undefined; active: string; next: string }>> {
-    const out = [];
-    for (const a of alg ? [alg] : this.options.algs) {
-      const keys = await this.deps.store.list();
+  /** Seconds a next key must have been published before it may sign. */
+  get minimumPublishedSeconds(): number {
+    return this.options.jwksCacheSeconds + this.options.refreshIntervalSeconds;
+  }
+
+  /**
+   * Promotes the next key of `alg` (or of every configured alg) and creates a fresh next key. Refuses, for all
+   * algs at once, while any next key is younger than `minimumPublishedSeconds`, unless `force`.
+   */
+  async rotate(
+    alg?: SigningAlg,
+    options: { force?: boolean } = {},
+    ctx?: AuditContext,
+  ): Promise<Array<{ alg: string; retired?: string | undefined; active: string; next: string; retiredPublishedUntil?: number | undefined }>> {
+    const algs = alg ? [alg] : this.options.algs;
+    const keys = await this.deps.store.list();
+    const now = this.deps.clock.now();
+    const needed = this.minimumPublishedSeconds;
+    for (const a of algs) {
       const next = keys.find((k) => k.alg === a && k.state === 'next');
-      const active = keys.find((k) => k.alg === a && k.state === 'active');
       if (!next) throw new KeyError(`no next key for ${a}; run \`gatehouse keys generate --alg ${a}\``);
+      const age = now - next.createdAt;
+      if (age < needed && !options.force) {
+        throw new RotationTooEarly(
+          `${a}: the next key ${next.kid} was published ${Math.max(0, age)}s ago; relying parties may not have it yet ` +
+            `(JWKS cached ${this.options.jwksCacheSeconds}s, keys re-read every ${this.options.refreshIntervalSeconds}s): ` +
+            `wait ${needed - age}s, or pass --force`,
+        );
+      }
+    }
+    const longest = (await this.deps.longestTokenLifetime?.()) ?? 0;
+    const publishFor = Math.max(this.options.retiredPublishSeconds, longest + this.options.refreshIntervalSeconds + this.options.jwksCacheSeconds);
+    const out = [];
+    for (const a of algs) {
+      // The keys checked above: if another rotation promoted them meanwhile, store.rotate refuses (the key
+      // that replaced them is brand new and must not be promoted in its turn).
+      const next = keys.find((k) => k.alg === a && k.state === 'next')!;
+      const active = keys.find((k) => k.alg === a && k.state === 'active');
       const fresh = await this.seal(this.generate(a), a, 'next');
-      const now = this.deps.clock.now();
       await this.write(async ({ keys, audit }) => {
-        await keys.rotate(a, next.kid, fresh, now, now + this.options.retiredPublishSeconds);
+        await keys.rotate(a, next.kid, fresh, now, now + publishFor);
         await audit?.(now, { action: 'key.rotated', ...keyTarget(next.kid), detail: { alg: a, retired: active?.kid ?? null, next: fresh.kid } }, ctx);
         if (active) await audit?.(now, { action: 'key.retired', ...keyTarget(active.kid), detail: { alg: a } }, ctx);
         await audit?.(now, { action: 'key.generated', ...keyTarget(fresh.kid), detail: { alg: a, state: 'next', source: 'generated' } }, ctx);
       });
-      out.push({ alg: a, retired: active?.kid, active: next.kid, next: fresh.kid });
+      out.push({ alg: a, retired: active?.kid, active: next.kid, next: fresh.kid, retiredPublishedUntil: active ? now + publishFor : undefined });
     }
     await this.refresh();
     return out;

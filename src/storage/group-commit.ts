@@ -12,6 +12,7 @@
  * PostgreSQL gets plain transactions: each request has its own pooled connection there.
  */
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
+import { withConflictRetry } from './retry.js';
 
 type Unit<DB> = {
   fn: (tx: Transaction<DB>) => Promise<unknown>;
@@ -27,9 +28,9 @@ const ROLLBACK_TO = CompiledQuery.raw('rollback to unit');
 
 export type RunInTransaction<DB> = <T>(fn: (tx: Transaction<DB>) => Promise<T>) => Promise<T>;
 
-/** Plain transactions: one per call. */
+/** Plain transactions: one per call, run again when PostgreSQL aborted it for a deadlock or serialization conflict. */
 export function eachInOwnTransaction<DB>(db: Kysely<DB>): RunInTransaction<DB> {
-  return (fn) => db.transaction().execute(fn);
+  return (fn) => withConflictRetry(() => db.transaction().execute(fn));
 }
 
 /**

@@ -12,6 +12,7 @@ import { kyselyConsentStore, kyselySessionStore } from './kysely/session.kysely.
 import { kyselyScopeStore } from './kysely/scope.kysely.js';
 import { kyselyUserAccessStore } from './kysely/user-access.kysely.js';
 import { kyselyAuditStore } from './kysely/audit.kysely.js';
+import { withConflictRetry } from './retry.js';
 
 /** A database handle or an open transaction: every store works on either. */
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -19,7 +20,7 @@ export type Executor = Kysely<Database> | Transaction<Database>;
 /** Runs `fn` in a transaction, joining the caller's transaction when there already is one. */
 export async function inTransaction<T>(db: Executor, fn: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
   if (db.isTransaction) return fn(db as Transaction<Database>);
-  return db.transaction().execute(fn);
+  return withConflictRetry(() => db.transaction().execute(fn));
 }
 
 export function createStores(db: Executor) {
@@ -54,5 +55,5 @@ export function createDecisionStores(db: Executor) {
 
 /** `transaction(fn)`: every store `fn` touches commits together or not at all. */
 export function unitOfWork(db: Kysely<Database>) {
-  return <T>(fn: (stores: Stores) => Promise<T>): Promise<T> => db.transaction().execute((tx) => fn(createStores(tx)));
+  return <T>(fn: (stores: Stores) => Promise<T>): Promise<T> => withConflictRetry(() => db.transaction().execute((tx) => fn(createStores(tx))));
 }

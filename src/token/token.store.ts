@@ -53,7 +53,8 @@ export interface GrantTokenStore {
   insertRefreshToken(token: RefreshTokenRecord): Promise<void>;
   /**
    * Marks a refresh token of `clientId` used, atomically; a used or revoked token reports its grant (reuse).
-   * A token of another client is reported as such and left untouched.
+   * A token of another client is reported as such and left untouched. Locks the token's grant first, so that
+   * every writer of one token family (rotation, reuse revocation) queues on the same row.
    */
   useRefreshToken(tokenHash: string, clientId: string, now: number): Promise<RotateResult>;
   /** The grant with its user and the user's consent to the grant's client, in one read. */

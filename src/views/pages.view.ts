@@ -61,15 +61,20 @@ export function errorPage(title: string, message: string): string {
   return layout(title, html`<h1>${title}</h1><p class="error" role="alert">${message}</p><p class="muted">You can close this page and return to the application.</p>`);
 }
 
-export function logoutConfirmPage(m: { action: string; csrf: string; fields: Record<string, string> }): string {
+/**
+ * RP-Initiated Logout 1.0 §2: the confirmation asked for unless the request proves it comes from the current
+ * session. It names the host the browser goes to next, so a link cannot silently bounce anyone elsewhere.
+ */
+export function logoutConfirmPage(m: { action: string; csrf: string; fields: Record<string, string>; destinationHost?: string | undefined; signedIn: boolean }): string {
   return layout(
     'Sign out',
     html`<h1>Sign out?</h1>
-<p>Do you want to sign out of Gatehouse?</p>
+<p>${m.signedIn ? 'Do you want to sign out of Gatehouse?' : 'You are not signed in to Gatehouse.'}</p>
+${m.destinationHost ? html`<p>Afterwards you will be sent to <strong>${m.destinationHost}</strong>.</p>` : ''}
 <form method="post" action="${m.action}">
 <input type="hidden" name="csrf" value="${m.csrf}">
 ${Object.entries(m.fields).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)}
-<button class="primary" type="submit">Sign out</button>
+<button class="primary" type="submit">${m.signedIn ? 'Sign out' : 'Continue'}</button>
 </form>`,
   );
 }

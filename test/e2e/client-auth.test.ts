@@ -30,7 +30,8 @@ describe.each(DIALECTS)('client authentication methods (%s)', (dialect) => {
 
   beforeAll(async () => {
     if (skip) return;
-    dep = await createDeployment(dialect);
+    // The jwks_uri below is a loopback listener: allowed only by the development switch (see ssrf.test.ts).
+    dep = await createDeployment(dialect, { outbound: { allowInsecureLoopback: true } });
     srv = await dep.serve();
     keys = await generateKeyPair('ES256');
     const jwk = { ...(await exportJWK(keys.publicKey)), kid: 'k1', alg: 'ES256' };

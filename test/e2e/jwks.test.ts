@@ -39,7 +39,8 @@ describe.each(DIALECTS)('signing keys across processes (%s)', (dialect) => {
       (await postForm(`${url}/oauth/token`, { grant_type: 'client_credentials', scope: 'api:read' }, { authorization: basic('demo-client', DEMO_SECRET) })).json['access_token'] as string;
     const oldToken = await token(a.url);
 
-    const rotated = await dep.cli(['keys', 'rotate', '--json']);
+    // --force: the next key is seconds old (key-rotation-safety.test.ts covers the wait).
+    const rotated = await dep.cli(['keys', 'rotate', '--force', '--json']);
     expect(rotated.code, rotated.stderr).toBe(0);
     const result = JSON.parse(rotated.stdout) as Array<{ alg: string; active: string; retired: string }>;
     const es = result.find((r) => r.alg === 'ES256')!;

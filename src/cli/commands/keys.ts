@@ -44,6 +44,7 @@ export const keysCommand: Command = async (argv) => {
     name: { type: 'string' },
     alg: { type: 'string' },
     kid: { type: 'string' },
+    force: { type: 'boolean' },
   });
   const [sub, arg] = positionals;
   switch (sub) {
@@ -78,9 +79,11 @@ export const keysCommand: Command = async (argv) => {
     case 'rotate':
       return withContainer(values.config, async (c) => {
         await c.keystore.ensure();
-        const result = await c.keystore.rotate(checkAlg(values.alg), CLI_CONTEXT);
+        // Too early a rotation throws RotationTooEarly (a KeyError): one line naming the wait, exit 1.
+        const result = await c.keystore.rotate(checkAlg(values.alg), { force: values.force === true }, CLI_CONTEXT);
+        const until = (t: number | undefined) => (t === undefined ? '' : ` (published until ${new Date(t * 1000).toISOString()})`);
         print(values.json, result, () =>
-          result.map((r) => `${r.alg}: active ${r.active}, next ${r.next}${r.retired ? `, retired ${r.retired}` : ''}`).join('\n'),
+          result.map((r) => `${r.alg}: active ${r.active}, next ${r.next}${r.retired ? `, retired ${r.retired}${until(r.retiredPublishedUntil)}` : ''}`).join('\n'),
         );
         return 0;
       });

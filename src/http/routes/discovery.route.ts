@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Container } from '../../app.js';
+import { JWKS_MAX_AGE_SECONDS } from '../../keys/keystore.service.js';
 
 /** Discovery documents and the JWKS: public, cacheable, and readable from any origin (they hold no secrets). */
 export function discoveryRoutes(app: FastifyInstance, c: Container): void {
@@ -14,7 +15,8 @@ export function discoveryRoutes(app: FastifyInstance, c: Container): void {
   app.get('/jwks.json', async (_req, reply) =>
     reply
       .type('application/jwk-set+json')
-      .header('cache-control', 'public, max-age=300')
+      // Key rotation waits this long before a new key signs (keystore.service.ts): one constant for both.
+      .header('cache-control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`)
       .header('access-control-allow-origin', '*')
       .send(c.keystore.jwksJson()),
   );

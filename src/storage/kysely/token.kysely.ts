@@ -39,6 +39,21 @@ const USE_TOKEN = (db: Executor) =>
     .where('used_at', 'is', null)
     .where('revoked_at', 'is', null)
     .returningAll();
+/**
+ * Parameters: token_hash. Row-locks the token's grant while it is live (a write that changes nothing, portable
+ * to both dialects) and returns its id and client. Every path that writes a token family takes the grant row
+ * first (this, revokeGrant, and the new token's foreign key only after it), so two processes racing on one
+ * family queue on one row instead of locking its tokens in opposite orders: that deadlocked on PostgreSQL
+ * (issue 10 item 4). It also makes a reuse revocation wait for a concurrent rotation and then see its new
+ * token. Once the family is revoked no row matches, so the requests still queued are released at once.
+ */
+const LOCK_FAMILY = (db: Executor) =>
+  db
+    .updateTable('grants')
+    .set((eb) => ({ revoked_at: eb.ref('revoked_at') }))
+    .where('id', '=', (eb) => eb.selectFrom('refresh_tokens').select('grant_id').where('token_hash', '=', ''))
+    .where('revoked_at', 'is', null)
+    .returning(['id', 'client_id']);
 const TOKEN_OWNER = (db: Executor) => db.selectFrom('refresh_tokens').select(['grant_id', 'client_id']).where('token_hash', '=', '');
 const GRANT_WITH_USER = (db: Executor) =>
   db
@@ -59,6 +74,7 @@ const INSERT_REFRESH = (db: Executor) =>
 export function kyselyTokenStore(db: Executor): TokenStore & GrantTokenStore {
   const revoked = prepared(db, REVOKED);
   const useToken = prepared(db, USE_TOKEN);
+  const lockFamily = prepared(db, LOCK_FAMILY);
   const tokenOwner = prepared(db, TOKEN_OWNER);
   const grantWithUser = prepared(db, GRANT_WITH_USER);
   const insertRefresh = prepared(db, INSERT_REFRESH);
@@ -111,11 +127,15 @@ export function kyselyTokenStore(db: Executor): TokenStore & GrantTokenStore {
       );
     },
     async useRefreshToken(tokenHash, clientId, now) {
-      const [row] = await useToken(now, tokenHash, clientId);
-      if (row) return { token: toRefresh(row) };
-      const [seen] = await tokenOwner(tokenHash);
-      if (!seen) return undefined;
-      return seen.client_id === clientId ? { reusedGrantId: seen.grant_id } : { otherClient: true };
+      const [family] = await lockFamily(tokenHash);
+      // Unknown token, or its family is revoked already (nothing of it can be used or issued any more).
+      const owner = family ? { grant_id: family.id, client_id: family.client_id } : (await tokenOwner(tokenHash))[0];
+      if (!owner) return undefined;
+      if (family) {
+        const [row] = await useToken(now, tokenHash, clientId);
+        if (row) return { token: toRefresh(row) };
+      }
+      return owner.client_id === clientId ? { reusedGrantId: owner.grant_id } : { otherClient: true };
     },
     async grantContext(grantId) {
       const [r] = await grantWithUser(grantId);
