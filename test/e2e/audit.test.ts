@@ -104,7 +104,7 @@ describe.each(DIALECTS)('audit log (%s)', (dialect) => {
     const user = JSON.parse((await dep.cli(['users', 'create', '--email', 'eve@example.com', '--json'])).stdout) as { id: string; password: string };
     secrets.push(user.password);
     expect((await json(`${srv.url}/admin/api/v1/users/${user.id}`, { method: 'PATCH', headers: adminAuth, body: JSON.stringify({ disabled: true }) })).status).toBe(200);
-    expect((await dep.cli(['keys', 'rotate', '--alg', 'RS256'])).code).toBe(0);
+    expect((await dep.cli(['keys', 'rotate', '--alg', 'RS256', '--force'])).code).toBe(0);
 
     const { raw, page } = await listCli('--limit', '1000');
     const events = page.events;

@@ -66,7 +66,7 @@ describe.each(DIALECTS)('outbound fetches are SSRF-safe (%s)', (dialect) => {
     json(`${srv.url}/oauth/register`, {
       method: 'POST',
       headers: { authorization: `Bearer ${IAT}` },
-      body: JSON.stringify({ grant_types: ['client_credentials'], token_endpoint_auth_method: 'private_key_jwt', jwks_uri: jwksUri, scope: 'api:read' }),
+      body: JSON.stringify({ grant_types: ['client_credentials'], token_endpoint_auth_method: 'private_key_jwt', jwks_uri: jwksUri }),
     });
   const operatorClient = async (dep: Deployment, jwksUri: string) => {
     const r = await dep.cli(['clients', 'create', '--auth', 'private_key_jwt', '--jwks-uri', jwksUri, '--scope', 'api:read', '--json']);
