@@ -1,3 +1,5 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
+
 /**
  * The log-secret scan (issue 10): every secret, code, token and password a test creates or obtains is remembered
  * here, and every server process's output is searched for each of them when its deployment is cleaned up. A hit
@@ -78,6 +80,9 @@ export function assertNoSecretsLogged(outputs: Array<{ source: string; output: s
   const hits = outputs.flatMap((o) => scanForSecrets(o.output, o.source));
   scannedProcesses += outputs.length;
   totalHits += hits.length;
+  // One line per scan, so the suite's figures (processes scanned, secrets searched, hits) can be added up.
+  mkdirSync('test-artifacts', { recursive: true });
+  appendFileSync('test-artifacts/log-scan.jsonl', `${JSON.stringify({ pid: process.pid, processes: outputs.length, secrets: secrets.size, hits: hits.length })}\n`);
   if (hits.length > 0) {
     throw new Error(`log-secret scan: ${hits.length} secret(s) found in server output:\n${hits.map((h) => `  [${h.source}] ${h.secret} (${h.form}): ${h.line}`).join('\n')}`);
   }
