@@ -121,8 +121,9 @@ const hostileString = fc.oneof(
 
 /** Percent-encodes what the URL parser would otherwise reject, except deliberately invalid %-sequences. */
 function encode(value: string, raw: boolean): string {
-  const wellFormed = value.toWellFormed();
-  return raw ? wellFormed.replace(/[^\x21-\x7e]/gu, (c) => encodeURIComponent(c)).replace(/[#?&=+/]/g, (c) => encodeURIComponent(c)) : encodeURIComponent(wellFormed);
+  // Lone surrogates cannot be UTF-8 encoded (encodeURIComponent throws): replaced as String#toWellFormed would.
+  const wellFormed = value.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+  return raw ? wellFormed.replace(/[^\x21-\x7e]/gu, (c: string) => encodeURIComponent(c)).replace(/[#?&=+/]/g, (c: string) => encodeURIComponent(c)) : encodeURIComponent(wellFormed);
 }
 
 const QUERY_KEYS = [
