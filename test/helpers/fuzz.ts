@@ -361,8 +361,6 @@ export async function fuzzRoutes(base: string, routes: Route[], ctx: FuzzContext
       while (next < jobs.length && Date.now() < options.deadline) {
         const { route, req } = jobs[next++]!;
         let res: FuzzResponse;
-        const t0 = Date.now();
-        if (process.env['FUZZ_DEBUG']) process.stderr.write(`> ${next} ${req.method} ${req.path.slice(0, 100)}\n`);
         try {
           // One connection per request: a request the server mishandles cannot stall the ones queued behind it.
           const r = await withTimeout(httpRequest(`${base}${req.path}`, { method: req.method, headers: req.headers, body: req.body, dispatcher, reset: true }));
@@ -377,7 +375,6 @@ export async function fuzzRoutes(base: string, routes: Route[], ctx: FuzzContext
           figures.problems.push({ route: route.path, problems: [`transport error: ${(err as Error).message}`], request: req, status: 0, body: '' });
           continue;
         }
-        if (process.env['FUZZ_DEBUG']) process.stderr.write(`< ${res.status} ${Date.now() - t0}ms\n`);
         figures.requests++;
         figures.byRoute[route.path] = (figures.byRoute[route.path] ?? 0) + 1;
         if (res.status >= 500) figures.fiveHundreds++;
