@@ -3,6 +3,7 @@
  * forms, keeping cookies per path like a browser. (The Chromium test drives the real pages.)
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { rememberSecret } from './log-scan.js';
 
 export class CookieJar {
   private readonly cookies = new Map<string, { name: string; value: string; path: string }>();
@@ -20,6 +21,7 @@ export class CookieJar {
         if (k!.toLowerCase() === 'max-age' && Number(v) <= 0) expired = true;
         if (k!.toLowerCase() === 'expires' && Date.parse(v) < Date.now()) expired = true;
       }
+      rememberSecret(value); // a session cookie is a bearer credential (log-scan.ts)
       const key = `${name} ${path}`;
       if (expired || value === '') this.cookies.delete(key);
       else this.cookies.set(key, { name, value, path });
@@ -36,6 +38,7 @@ export class CookieJar {
 
 export function pkce() {
   const verifier = randomBytes(32).toString('base64url');
+  rememberSecret(verifier);
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
 }
 
@@ -133,5 +136,7 @@ export async function authorizeFlow(browser: Browser, o: FlowOptions) {
   const location = res.headers.get('location');
   if (res.status !== 303 || !location) throw new Error(`flow did not redirect: ${res.status} ${await res.text()}`);
   const url = new URL(location);
+  rememberSecret(url.searchParams.get('code'));
+  if (o.password) rememberSecret(o.password);
   return { url, code: url.searchParams.get('code'), state, nonce, verifier, challenge };
 }

@@ -1,4 +1,6 @@
 /** Small HTTP helpers for black-box tests: form posts and Basic credentials, nothing else. */
+import { rememberSecretsIn } from './log-scan.js';
+
 export function basic(id: string, secret: string): string {
   const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
   return `Basic ${Buffer.from(`${enc(id)}:${enc(secret)}`).toString('base64')}`;
@@ -17,6 +19,7 @@ export async function postForm(url: string, form: Record<string, string> | strin
   } catch {
     json = { raw: text };
   }
+  rememberSecretsIn(json); // tokens and secrets a test obtains may appear in no server log (log-scan.ts)
   return { status: res.status, headers: res.headers, json };
 }
 
@@ -24,5 +27,7 @@ export async function json(url: string, init: RequestInit & { body?: string } = 
   const headers = { ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...(init.headers as Record<string, string>) };
   const res = await fetch(url, { ...init, headers });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  const body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  rememberSecretsIn(body);
+  return { status: res.status, headers: res.headers, json: body };
 }

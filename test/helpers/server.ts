@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { PG_URL, dropSchema, uniqueSchema } from './postgres.js';
+import { assertNoSecretsLogged, rememberSecret, rememberSecretsIn } from './log-scan.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -36,14 +37,28 @@ export interface CliResult {
 }
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  args.forEach((a, i) => (a === '--password' || a === '--secret') && rememberSecret(args[i + 1]));
   return new Promise((res) => {
     const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => res({ code: code ?? -1, stdout, stderr }));
+    child.on('close', (code) => {
+      rememberCliSecrets(stdout);
+      res({ code: code ?? -1, stdout, stderr });
+    });
   });
+}
+
+/** The CLI prints secrets once, as JSON (`--json`) or as "… (shown once): VALUE": no server log may repeat them. */
+function rememberCliSecrets(stdout: string): void {
+  try {
+    const parsed: unknown = JSON.parse(stdout);
+    for (const item of Array.isArray(parsed) ? parsed : [parsed]) rememberSecretsIn(item);
+  } catch {
+    for (const m of stdout.matchAll(/\(shown once\):\s*(\S+)/g)) rememberSecret(m[1]);
+  }
 }
 
 export interface Deployment {
@@ -95,6 +110,9 @@ export async function createDeployment(dialect: Dialect, extra: Record<string, u
     },
   };
   mergeInto(config as Record<string, unknown>, extra);
+  for (const secret of [ADMIN_PASSWORD, DEMO_SECRET, config.auth.sessionSecret, config.security.encryptionKey, ...config.registration.initialAccessTokens]) {
+    rememberSecret(secret);
+  }
   const configPath = join(dir, 'config.yaml');
   writeFileSync(configPath, stringify(config));
   const cli = (args: string[]) => runCli([...args, '--config', configPath]);
@@ -117,6 +135,8 @@ export async function createDeployment(dialect: Dialect, extra: Record<string, u
       await Promise.all(processes.map((s) => s.stop()));
       if (schema) await dropSchema(schema);
       rmSync(dir, { recursive: true, force: true });
+      // Issue 10: the output of every server this deployment ran is searched for every secret the test saw.
+      assertNoSecretsLogged(processes.map((s) => ({ source: `${dialect} ${s.url}`, output: s.output() })));
     },
   };
 }
