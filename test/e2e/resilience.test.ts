@@ -84,7 +84,10 @@ describe.each(DIALECTS)('crash under load: kill -9 and restart (%s)', (dialect) 
       }
     };
     const load = Promise.all([ccLoop(), ccLoop(), ...families.map((_, i) => refreshLoop(i))]);
-    await new Promise((r) => setTimeout(r, 800));
+    // Kill once the load has issued tokens (at least 800 ms in; sooner on a fast machine is not possible, later
+    // on a busy CI machine is fine: the deadline above still bounds the loops).
+    const killAt = Date.now() + 800;
+    while (Date.now() < killAt || (issued.length <= 20 && Date.now() < deadline - 500)) await new Promise((r) => setTimeout(r, 50));
     await srv.kill9();
     stop = true;
     await load;
