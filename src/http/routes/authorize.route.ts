@@ -7,6 +7,13 @@ import { consentPage, loginPage } from '../../views/pages.view.js';
 import { scopeDescriptions } from '../../views/scopes.js';
 import { cookieOptions, interactionCookie, SESSION_COOKIE, sendAuthorizationResponse, sendErrorPage, sendPage } from '../plugins/browser.js';
 
+/** The host of an http(s) redirect URI, or the private-use scheme of a native app (RFC 8252 §7.1). */
+function redirectTarget(uri: string): string {
+  if (!URL.canParse(uri)) return uri;
+  const u = new URL(uri);
+  return u.protocol === 'http:' || u.protocol === 'https:' ? u.host : `${u.protocol}//`;
+}
+
 /** Renders the login or consent step of an interaction and hands this browser its sealed state in a cookie. */
 export function renderInteraction(c: Container, reply: FastifyReply, view: InteractionView, status = 200, error?: string, email?: string) {
   const { id, csrf, request } = view.interaction;
@@ -20,6 +27,8 @@ export function renderInteraction(c: Container, reply: FastifyReply, view: Inter
           csrf,
           clientName: view.client.name,
           clientUri: view.client.metadata['client_uri'] as string | undefined,
+          redirectTarget: redirectTarget(request.redirectUri),
+          selfRegistered: view.client.registrationAccessTokenHash !== null,
           userEmail: view.user?.email ?? '',
           scopes: scopeDescriptions(request.scopes),
         });
