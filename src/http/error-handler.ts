@@ -5,6 +5,8 @@
  * errors raised before routing (bad URL encoding) and unknown routes come through here too, so no Fastify
  * error code or echoed URL ever reaches a client.
  */
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { InteractionInvalid } from '../authorize/interaction.js';
 import { OAuthError } from '../oauth/errors.js';
@@ -63,4 +65,21 @@ export function frameworkErrorHandler(_err: FastifyError, request: FastifyReques
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (isBrowserPath(request.url)) return sendErrorPage(reply, 404, 'Not found', 'This page does not exist.');
   return reply.code(404).header('cache-control', 'no-store').send({ error: 'not_found', error_description: 'no such endpoint' });
+}
+
+/**
+ * Errors Node raises before there is a request (unparseable request line or headers, header or request
+ * timeout): the protocol's JSON instead of Fastify's, then the connection closes, as Node itself would.
+ */
+export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  const body = JSON.stringify({ error: 'invalid_request', error_description: status === 408 ? 'request timed out' : 'malformed request' });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nCache-Control: no-store\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Container } from '../app.js';
 import { parseForm } from '../oauth/params.js';
-import { browserErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandler } from './error-handler.js';
+import { browserErrorHandler, clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandler } from './error-handler.js';
 import { registerMetrics } from './plugins/metrics.js';
 import { registerConnections } from './plugins/connections.js';
 import { registerInputGuard } from './plugins/input-guard.js';
@@ -49,6 +49,7 @@ export async function buildServer(c: Container): Promise<FastifyInstance> {
     requestTimeout: c.config.server.requestTimeout * 1000,
     keepAliveTimeout: c.config.server.keepAliveTimeout * 1000,
     frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
