@@ -88,10 +88,13 @@ describe.each(DIALECTS)('hardening: logs and printed secrets (%s)', (dialect) =>
     const dir = mkdtempSync(join(tmpdir(), 'gatehouse-secrets-'));
     const schema = dialect === 'postgres' ? uniqueSchema() : undefined;
     try {
-      const config = parse(readFileSync(dep.configPath, 'utf8')) as Record<string, Record<string, Record<string, unknown>>>;
-      config['database'] = dialect === 'sqlite' ? { url: `sqlite:${join(dir, 'data', 'gatehouse.db')}` } : { url: PG_URL, schema, poolSize: 2 };
-      delete config['seeder']!['superadmin']!['password'];
-      delete config['seeder']!['demoClient']!['clientSecret'];
+      const config = parse(readFileSync(dep.configPath, 'utf8')) as {
+        database: Record<string, unknown>;
+        seeder: { superadmin: Record<string, unknown>; demoClient: Record<string, unknown> };
+      };
+      config.database = dialect === 'sqlite' ? { url: `sqlite:${join(dir, 'data', 'gatehouse.db')}` } : { url: PG_URL, schema, poolSize: 2 };
+      delete config.seeder.superadmin['password'];
+      delete config.seeder.demoClient['clientSecret'];
       const configPath = join(dir, 'config.yaml');
       writeFileSync(configPath, stringify(config));
       const run = await runCli(['migrate', '--config', configPath]);
