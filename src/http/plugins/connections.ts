@@ -42,9 +42,10 @@ export function registerConnections(app: FastifyInstance, maxPerIp: number): voi
   });
   // While draining, every response says Connection: close (RFC 9112 §9.6), so a keep-alive client sends its
   // next request on a new connection (refused: the listener is closed) instead of on one the server will close.
-  app.addHook('onRequest', (_request, reply, done) => {
+  // Set when the response is sent, so requests already in flight at SIGTERM carry it too.
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (state.draining) reply.header('connection', 'close');
-    done();
+    done(null, payload);
   });
 }
 
