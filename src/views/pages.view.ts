@@ -6,6 +6,8 @@ export interface LoginModel {
   action: string;
   csrf: string;
   clientName: string;
+  /** Registered by itself (RFC 7591): the name is unverified, so the page says so before a password is typed. */
+  selfRegistered?: boolean | undefined;
   email?: string | undefined;
   error?: string | undefined;
 }
@@ -14,7 +16,7 @@ export function loginPage(m: LoginModel): string {
   return layout(
     'Sign in',
     html`<h1>Sign in</h1>
-<p class="muted">to continue to <strong>${m.clientName}</strong></p>
+<p class="muted">to continue to <strong>${m.clientName}</strong>${m.selfRegistered ? ' (unverified application, registered by itself)' : ''}</p>
 ${m.error ? html`<p class="error" role="alert">${m.error}</p>` : ''}
 <form method="post" action="${m.action}">
 <input type="hidden" name="csrf" value="${m.csrf}">

@@ -114,6 +114,7 @@ describe.each(DIALECTS)('hardening: input at the edge (%s)', (dialect) => {
     const browserCases: Array<[string, string, RequestInit, number]> = [
       ['POST', '/oauth/interaction/%E0%A4%A/login', {}, 400],
       ['GET', '/oauth/interaction/%E0%A4%A/login', {}, 400],
+      ['POST', `/oauth/interaction/${'a'.repeat(300)}/login`, {}, 400],
       ['GET', '/oauth/authorize/%E0%A4%A', {}, 400],
       ['POST', '/oauth/authorize', { headers: { 'content-type': 'text/plain' }, body: 'x' }, 400],
       ['POST', '/oauth/authorize', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `a=${'x'.repeat(200_000)}` }, 413],
@@ -133,6 +134,7 @@ describe.each(DIALECTS)('hardening: input at the edge (%s)', (dialect) => {
       ['GET', '/oauth/register/%E0%A4%A', {}, 400, 'invalid_request'],
       ['GET', '/admin/api/v1/clients/%E0%A4%A', {}, 400, 'invalid_request'],
       ['GET', '/.well-known/%E0%A4%A', {}, 400, 'invalid_request'],
+      ['GET', `/admin/api/v1/clients/${'a'.repeat(300)}`, {}, 400, 'invalid_request'],
       ['POST', '/oauth/token', { headers: { 'content-type': 'text/plain' }, body: 'x' }, 400, 'invalid_request'],
       ['POST', '/oauth/register', { headers: { 'content-type': 'application/json' }, body: '{"a":' }, 400, 'invalid_request'],
       ['POST', '/oauth/token', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `a=${'x'.repeat(200_000)}` }, 413, 'invalid_request'],
@@ -177,6 +179,7 @@ describe.each(DIALECTS)('hardening: input at the edge (%s)', (dialect) => {
       state: 's', nonce: 'n', code_challenge: challenge, code_challenge_method: 'S256',
     });
     const loginPage = await (await browser.get(`/oauth/authorize?${params}`)).text();
+    expect(loginPage).toContain('unverified application, registered by itself');
     const consent = await browser.submit(loginPage, { username: 'admin@example.com', password: 'correct horse battery staple' });
     expect(consent.status).toBe(200);
     const html = await consent.text();

@@ -18,17 +18,18 @@ function redirectTarget(uri: string): string {
 export function renderInteraction(c: Container, reply: FastifyReply, view: InteractionView, status = 200, error?: string, email?: string) {
   const { id, csrf, request } = view.interaction;
   const action = `/oauth/interaction/${id}/${view.step}`;
+  const selfRegistered = view.client.registrationAccessTokenHash !== null;
   reply.setCookie(interactionCookie(id), view.sealed, cookieOptions(c.config.server.issuer, `/oauth/interaction/${id}`, c.config.auth.interactionExpiry));
   const page =
     view.step === 'login'
-      ? loginPage({ action, csrf, clientName: view.client.name, email: email ?? request.loginHint, error })
+      ? loginPage({ action, csrf, clientName: view.client.name, selfRegistered, email: email ?? request.loginHint, error })
       : consentPage({
           action,
           csrf,
           clientName: view.client.name,
           clientUri: view.client.metadata['client_uri'] as string | undefined,
           redirectTarget: redirectTarget(request.redirectUri),
-          selfRegistered: view.client.registrationAccessTokenHash !== null,
+          selfRegistered,
           userEmail: view.user?.email ?? '',
           scopes: scopeDescriptions(request.scopes),
         });
