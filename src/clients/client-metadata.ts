@@ -174,8 +174,12 @@ export function validateClientMetadata(input: ClientMetadataInput, ctx: Metadata
   const jwks = input['jwks'];
   if (jwks !== undefined && jwks !== null) {
     if (typeof jwks !== 'object' || !Array.isArray((jwks as { keys?: unknown }).keys)) fail('jwks', 'must be a JWK Set');
-    for (const k of (jwks as { keys: Array<Record<string, unknown>> }).keys) {
-      if (['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'].some((m) => m in k)) fail('jwks', 'must contain public keys only');
+    for (const k of (jwks as { keys: unknown[] }).keys) {
+      // RFC 7517 §4.1: every member of `keys` is a JWK object with a string `kty`.
+      if (k === null || typeof k !== 'object' || Array.isArray(k) || typeof (k as { kty?: unknown }).kty !== 'string') {
+        fail('jwks', 'every key must be a JWK object with a string kty');
+      }
+      if (['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'].some((m) => m in (k as object))) fail('jwks', 'must contain public keys only');
     }
   }
   if (jwksUri && jwks) fail('jwks', 'jwks and jwks_uri are mutually exclusive');

@@ -20,6 +20,21 @@ export const ConfigSchema = Type.Object(
         }),
         logLevel: Type.String({ default: 'info' }),
         bodyLimit: Type.Integer({ minimum: 1024, default: 65536, description: 'max request body in bytes' }),
+        // Slow-client limits (docs/SECURITY.md, "Connections"), in seconds.
+        headersTimeout: Type.Number({ minimum: 0.1, default: 10, description: 'seconds to receive the request headers' }),
+        requestTimeout: Type.Number({ minimum: 0.1, default: 30, description: 'seconds to receive the whole request (headers and body)' }),
+        keepAliveTimeout: Type.Number({ minimum: 0.1, default: 5, description: 'seconds an idle keep-alive connection stays open' }),
+        maxConnectionsPerIp: Type.Integer({ minimum: 1, default: 256, description: 'concurrent connections per client address' }),
+        shutdownTimeout: Type.Number({ minimum: 0, default: 10, description: 'seconds in-flight requests get to finish on SIGTERM' }),
+        metrics: Type.Object(
+          {
+            allowFrom: Type.Array(Type.String(), {
+              default: ['loopback'],
+              description: '/metrics is answered only to these socket addresses or CIDRs (`loopback` = 127.0.0.0/8 and ::1)',
+            }),
+          },
+          { default: {}, additionalProperties: false },
+        ),
       },
       { default: {}, additionalProperties: false },
     ),
@@ -196,6 +211,12 @@ export interface Config {
     trustProxy: boolean | string | number;
     logLevel: string;
     bodyLimit: number;
+    headersTimeout: number;
+    requestTimeout: number;
+    keepAliveTimeout: number;
+    maxConnectionsPerIp: number;
+    shutdownTimeout: number;
+    metrics: { allowFrom: string[] };
   };
   readonly database: { url: string; poolSize: number; schema?: string | undefined };
   readonly auth: {

@@ -6,8 +6,11 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Container } from '../app.js';
 import { parseForm } from '../oauth/params.js';
-import { errorHandler } from './error-handler.js';
+import { browserErrorHandler, clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandler } from './error-handler.js';
 import { registerMetrics } from './plugins/metrics.js';
+import { registerConnections } from './plugins/connections.js';
+import { registerInputGuard } from './plugins/input-guard.js';
+import { REDACTED, REDACTED_PATHS, serializeRequest } from './plugins/logging.js';
 import { corsGate } from './plugins/cors.js';
 import { discoveryRoutes } from './routes/discovery.route.js';
 import { healthRoutes } from './routes/health.route.js';
@@ -18,20 +21,11 @@ import { adminUserRoutes } from './routes/admin-users.route.js';
 import { adminProjectRoutes } from './routes/admin-projects.route.js';
 import { adminAuditRoutes } from './routes/admin-audit.route.js';
 import fastifyCookie from '@fastify/cookie';
-import { InteractionInvalid } from '../authorize/interaction.js';
-import { OAuthError } from '../oauth/errors.js';
 import { STYLESHEET, STYLESHEET_PATH } from '../views/layout.view.js';
-import { sendErrorPage } from './plugins/browser.js';
 import { authorizeRoutes } from './routes/authorize.route.js';
 import { interactionRoutes } from './routes/interaction.route.js';
 import { logoutRoutes } from './routes/logout.route.js';
 import { userinfoRoutes } from './routes/userinfo.route.js';
-
-const REDACT = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'res.headers["set-cookie"]',
-];
 
 /** Fastify takes a hop count through a function; booleans and address lists pass through. */
 function trustProxy(value: boolean | string | number): boolean | string | ((addr: string, hop: number) => boolean) {
@@ -42,10 +36,22 @@ export async function buildServer(c: Container): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
       level: c.config.server.logLevel,
-      redact: { paths: REDACT, censor: '[redacted]' },
+      redact: { paths: REDACTED_PATHS, censor: REDACTED },
+      // Query strings carry tokens (RFC 6750 §2.3, id_token_hint): the URL is logged with their values redacted.
+      serializers: { req: serializeRequest },
     },
     trustProxy: trustProxy(c.config.server.trustProxy),
     bodyLimit: c.config.server.bodyLimit,
+    // Slow clients (slowloris, dripped bodies): Node enforces these per connection; the checking interval is
+    // the resolution of the header and request timeouts (Node's default of 30 s would dwarf short limits).
+    http: {
+      headersTimeout: c.config.server.headersTimeout * 1000,
+      connectionsCheckingInterval: Math.min(1000, c.config.server.headersTimeout * 500),
+    },
+    requestTimeout: c.config.server.requestTimeout * 1000,
+    keepAliveTimeout: c.config.server.keepAliveTimeout * 1000,
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
@@ -58,7 +64,8 @@ export async function buildServer(c: Container): Promise<FastifyInstance> {
     return503OnClosing: true,
   });
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: 'not_found', error_description: 'no such endpoint' }));
+  app.setNotFoundHandler(notFoundHandler);
+  registerConnections(app, c.config.server.maxConnectionsPerIp);
   // Callback-style hooks: an async hook costs a promise per request on the hot path.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
@@ -68,7 +75,8 @@ export async function buildServer(c: Container): Promise<FastifyInstance> {
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, parseForm(body as string));
   });
-  registerMetrics(app);
+  registerInputGuard(app);
+  registerMetrics(app, c.config.server.metrics.allowFrom);
   const cors = corsGate(c.clients);
   healthRoutes(app, c);
   discoveryRoutes(app, c);
@@ -96,14 +104,7 @@ export async function buildServer(c: Container): Promise<FastifyInstance> {
   // Browser context: cookies, security headers, HTML errors (never JSON, never a redirect to an unverified URI).
   await app.register(async (browser) => {
     await browser.register(fastifyCookie, { secret: c.config.auth.sessionSecret });
-    browser.setErrorHandler((err, request, reply) => {
-      if (err instanceof InteractionInvalid) return sendErrorPage(reply, 400, 'Cannot continue', err.message);
-      if (err instanceof OAuthError) return sendErrorPage(reply, err.status >= 500 ? 500 : 400, 'Invalid request', err.description);
-      const status = (err as { statusCode?: number }).statusCode ?? 500;
-      if (status < 500) return sendErrorPage(reply, status === 413 ? 413 : 400, 'Invalid request', 'The request could not be read.');
-      request.log.error({ err }, 'unhandled error');
-      return sendErrorPage(reply, 500, 'Something went wrong', 'Please try again later.');
-    });
+    browser.setErrorHandler(browserErrorHandler);
     authorizeRoutes(browser, c);
     interactionRoutes(browser, c);
     logoutRoutes(browser, c);

@@ -28,3 +28,39 @@ export function singleValued(body: unknown): Record<string, string> {
   }
   return out;
 }
+
+/**
+ * Parameters whose values are identifiers, URIs or tokens: no control character at all, not even TAB/LF/CR
+ * (RFC 3986 §2 has no place for them; RFC 6749 Appendix A limits most values to visible characters).
+ */
+const STRICT_KEY = /(^|_)(id|ids|uri|uris|type|types|method|hint|token|code|challenge|verifier|assertion|scope|mode|prompt|resource|username|kid|kty|alg|use)$/;
+
+// eslint-disable-next-line no-control-regex
+const ANY_CONTROL = /[\u0000-\u001f\u007f]/;
+// eslint-disable-next-line no-control-regex
+const FREE_TEXT_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+/**
+ * Finds the first value a request must not carry: NUL anywhere (PostgreSQL text cannot hold it), any other
+ * C0 control or DEL in a key, a path parameter or an identifier/URI value, and C0 controls other than TAB, LF
+ * and CR in free text. `strict` marks a source whose every value is an identifier (path parameters). Walks
+ * nested JSON without recursion, so a deeply nested body cannot exhaust the stack. Returns the offending
+ * key's name (empty when the key itself is bad), or undefined when the input is clean.
+ */
+export function controlCharacterProblem(input: unknown, strict = false): string | undefined {
+  const stack: Array<{ key: string; value: unknown; strict: boolean }> = [{ key: '', value: input, strict }];
+  while (stack.length > 0) {
+    const { key, value, strict: strictHere } = stack.pop()!;
+    if (typeof value === 'string') {
+      if ((strictHere ? ANY_CONTROL : FREE_TEXT_CONTROL).test(value)) return key;
+    } else if (Array.isArray(value)) {
+      for (const v of value) stack.push({ key, value: v, strict: strictHere });
+    } else if (value !== null && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) {
+        if (ANY_CONTROL.test(k)) return '';
+        stack.push({ key: k, value: v, strict: strictHere || STRICT_KEY.test(k) });
+      }
+    }
+  }
+  return undefined;
+}

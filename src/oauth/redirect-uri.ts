@@ -10,6 +10,10 @@ export function isLoopback(url: URL): boolean {
 
 /** Returns the reason a redirect URI cannot be registered, or undefined when it can. */
 export function redirectUriProblem(value: string): string | undefined {
+  // The URL parser strips leading/trailing spaces and drops TAB/LF/CR anywhere (WHATWG URL §4.4), so such a
+  // value would be stored as given yet never match exactly; RFC 3986 §2 has no space or control character.
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0020\u007f]/.test(value)) return 'must not contain spaces or control characters';
   if (value.includes('*')) return 'wildcards are not allowed';
   if (value.includes('#')) return 'must not contain a fragment';
   let url: URL;

@@ -6,6 +6,8 @@ export interface LoginModel {
   action: string;
   csrf: string;
   clientName: string;
+  /** Registered by itself (RFC 7591): the name is unverified, so the page says so before a password is typed. */
+  selfRegistered?: boolean | undefined;
   email?: string | undefined;
   error?: string | undefined;
 }
@@ -14,7 +16,7 @@ export function loginPage(m: LoginModel): string {
   return layout(
     'Sign in',
     html`<h1>Sign in</h1>
-<p class="muted">to continue to <strong>${m.clientName}</strong></p>
+<p class="muted">to continue to <strong>${m.clientName}</strong>${m.selfRegistered ? ' (unverified application, registered by itself)' : ''}</p>
 ${m.error ? html`<p class="error" role="alert">${m.error}</p>` : ''}
 <form method="post" action="${m.action}">
 <input type="hidden" name="csrf" value="${m.csrf}">
@@ -32,6 +34,10 @@ export interface ConsentModel {
   csrf: string;
   clientName: string;
   clientUri?: string | undefined;
+  /** Where the browser is sent after the decision: the host (or the app scheme) the user should recognise. */
+  redirectTarget: string;
+  /** Registered by itself (RFC 7591): its name is a claim nobody checked. */
+  selfRegistered: boolean;
   userEmail: string;
   scopes: Array<{ name: string; description: string }>;
 }
@@ -41,8 +47,10 @@ export function consentPage(m: ConsentModel): string {
   return layout(
     'Allow access',
     html`<h1>Allow access?</h1>
-<p><strong>${m.clientName}</strong> wants to access your account <strong>${m.userEmail}</strong>:</p>
+${m.selfRegistered ? html`<p class="error" role="note"><strong>Unverified application</strong>, registered by itself: its name was chosen by whoever registered it and is not checked by this server.</p>` : ''}
+<p><strong>${m.clientName}</strong>${m.selfRegistered ? ' (unverified)' : ''} wants to access your account <strong>${m.userEmail}</strong>:</p>
 <ul class="scopes">${m.scopes.map((s) => html`<li><strong>${s.name}</strong>: ${s.description}</li>`)}</ul>
+<p>After your choice you will be sent to <strong class="redirect-host">${m.redirectTarget}</strong>.</p>
 ${m.clientUri ? html`<p class="muted">${m.clientUri}</p>` : ''}
 <form method="post" action="${m.action}">
 <input type="hidden" name="csrf" value="${m.csrf}">

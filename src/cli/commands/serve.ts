@@ -1,6 +1,7 @@
 import { createContainer } from '../../app.js';
 import { buildApp } from '../../app.js';
 import { isSqliteUrl, loadConfig } from '../../config/load.js';
+import { drain } from '../../http/plugins/connections.js';
 import { isMigrated, migrateUp } from '../../storage/migrator.js';
 import { parse, type Command } from '../args.js';
 import { runSeed } from './migrate.js';
@@ -54,6 +55,8 @@ export const serveCommand: Command = async (argv) => {
       process.once('SIGINT', () => stop('SIGINT'));
     });
     clearInterval(janitor);
+    // docs/SECURITY.md "Shutdown": not ready at once, stop accepting, drain (bounded), then Fastify and the pool.
+    await drain(app, config.server.shutdownTimeout * 1000);
     await app.close();
     return 0;
   } finally {

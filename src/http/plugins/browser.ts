@@ -13,6 +13,15 @@ export const interactionCookie = (id: string) => `gh_i_${id}`;
 
 const FORM_POST_HASH = `'sha256-${createHash('sha256').update(FORM_POST_SCRIPT).digest('base64')}'`;
 
+/**
+ * Paths a browser navigates to: errors there are HTML pages, never JSON and never a redirect to an unverified
+ * URI. Decided on the raw URL, so it also holds for requests that failed before routing.
+ */
+export function isBrowserPath(url: string): boolean {
+  const path = url.split('?', 1)[0] ?? '';
+  return /^\/oauth\/(authorize|logout|interaction)(\/|$)/.test(path) || /^\/device(\/|$)/.test(path);
+}
+
 /** Secure everywhere except an http issuer on localhost (development). */
 export function cookieOptions(issuer: string, path: string, maxAge: number): CookieSerializeOptions {
   return { path, maxAge, httpOnly: true, sameSite: 'lax', secure: issuer.startsWith('https:') };

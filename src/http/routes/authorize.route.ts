@@ -6,19 +6,29 @@ import { singleValued } from '../../oauth/params.js';
 import { consentPage, loginPage } from '../../views/pages.view.js';
 import { cookieOptions, interactionCookie, SESSION_COOKIE, sendAuthorizationResponse, sendErrorPage, sendPage } from '../plugins/browser.js';
 
+/** The host of an http(s) redirect URI, or the private-use scheme of a native app (RFC 8252 §7.1). */
+function redirectTarget(uri: string): string {
+  if (!URL.canParse(uri)) return uri;
+  const u = new URL(uri);
+  return u.protocol === 'http:' || u.protocol === 'https:' ? u.host : `${u.protocol}//`;
+}
+
 /** Renders the login or consent step of an interaction and hands this browser its sealed state in a cookie. */
 export function renderInteraction(c: Container, reply: FastifyReply, view: InteractionView, status = 200, error?: string, email?: string) {
   const { id, csrf, request } = view.interaction;
   const action = `/oauth/interaction/${id}/${view.step}`;
+  const selfRegistered = view.client.registrationAccessTokenHash !== null;
   reply.setCookie(interactionCookie(id), view.sealed, cookieOptions(c.config.server.issuer, `/oauth/interaction/${id}`, c.config.auth.interactionExpiry));
   const page =
     view.step === 'login'
-      ? loginPage({ action, csrf, clientName: view.client.name, email: email ?? request.loginHint, error })
+      ? loginPage({ action, csrf, clientName: view.client.name, selfRegistered, email: email ?? request.loginHint, error })
       : consentPage({
           action,
           csrf,
           clientName: view.client.name,
           clientUri: view.client.metadata['client_uri'] as string | undefined,
+          redirectTarget: redirectTarget(request.redirectUri),
+          selfRegistered,
           userEmail: view.user?.email ?? '',
           scopes: view.scopes ?? [],
         });

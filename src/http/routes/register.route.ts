@@ -6,10 +6,15 @@ import { InvalidClientMetadata, InvalidToken, OAuthError } from '../../oauth/err
 import { bearerToken } from '../bearer.js';
 import { auditContext } from '../audit-context.js';
 
+/**
+ * RFC 7591 §2: the body is a JSON object. The schema runs before the handler; its failure is attached rather
+ * than thrown, so an unauthenticated caller still gets 401 first and a bad shape is invalid_client_metadata.
+ */
+const METADATA_BODY = { schema: { body: { type: 'object' } }, attachValidation: true } as const;
 
 function metadataBody(request: FastifyRequest): Record<string, unknown> {
   const body = request.body;
-  if (!request.headers['content-type']?.toLowerCase().startsWith('application/json') || !body || typeof body !== 'object' || Array.isArray(body)) {
+  if (request.validationError || !request.headers['content-type']?.toLowerCase().startsWith('application/json') || !body || typeof body !== 'object' || Array.isArray(body)) {
     throw new InvalidClientMetadata('the request body must be a JSON object of client metadata');
   }
   return body as Record<string, unknown>;
@@ -22,7 +27,7 @@ export function registrationRoutes(app: FastifyInstance, c: Container): void {
   const clientUri = (id: string) => `${c.config.server.issuer}/oauth/register/${encodeURIComponent(id)}`;
   const view = (client: Client) => ({ ...clientMetadataView(client), registration_client_uri: clientUri(client.clientId) });
 
-  app.post('/oauth/register', async (request, reply) => {
+  app.post('/oauth/register', METADATA_BODY, async (request, reply) => {
     if (!(await c.clients.mayRegister(bearerToken(request)))) {
       throw new InvalidToken('initial access token missing, unknown, expired or used up');
     }
@@ -44,7 +49,7 @@ export function registrationRoutes(app: FastifyInstance, c: Container): void {
 
   app.get<{ Params: { clientId: string } }>('/oauth/register/:clientId', async (request, reply) => reply.send(view(await owned(request))));
 
-  app.put<{ Params: { clientId: string } }>('/oauth/register/:clientId', async (request, reply) => {
+  app.put<{ Params: { clientId: string } }>('/oauth/register/:clientId', METADATA_BODY, async (request, reply) => {
     const client = await owned(request);
     // RFC 7592 §2.2: the client may echo its secret; it is not metadata to change.
     const { client_secret: _echoed, ...body } = metadataBody(request);
