@@ -21,6 +21,12 @@ const CACHE_MAX = 10_000;
 export class SecretHasher {
   private readonly pepper: Buffer;
   private readonly verified = new Map<string, number>();
+  /**
+   * Verifications in flight by (row, presented value): concurrent requests with the same credentials (a client
+   * redeeming many codes at once after a restart) share one argon2id run instead of each taking a queue slot.
+   * Distinct wrong guesses still each take their own slot, so a flood stays bounded by the queue.
+   */
+  private readonly inFlight = new Map<string, Promise<boolean>>();
   private readonly queue: BoundedQueue | undefined;
 
   constructor(encryptionKey: Buffer, queue?: BoundedQueue) {
@@ -55,8 +61,13 @@ export class SecretHasher {
       if (until !== undefined && until > now) return true;
       if (tried.has(key)) continue;
       tried.add(key);
-      const check = () => argon2Verify(s.hash, presented).catch(() => false);
-      if (await (this.queue ? this.queue.run(check, s.clientId) : check())) {
+      let running = this.inFlight.get(key);
+      if (!running) {
+        const check = () => argon2Verify(s.hash, presented).catch(() => false);
+        running = (this.queue ? this.queue.run(check, s.clientId) : check()).finally(() => this.inFlight.delete(key));
+        this.inFlight.set(key, running);
+      }
+      if (await running) {
         if (this.verified.size >= CACHE_MAX) this.verified.clear();
         this.verified.set(key, now + CACHE_SECONDS);
         return true;

@@ -19,7 +19,7 @@ describe.each(DIALECTS)('concurrent brute force (%s)', (dialect) => {
   let srv: ServerProcess;
   beforeAll(async () => {
     if (skip) return;
-    dep = await createDeployment(dialect, { server: { trustProxy: true } });
+    dep = await createDeployment(dialect, { server: { trustProxy: true, maxConnectionsPerIp: 1000 } });
     srv = await dep.serve();
   });
   afterAll(async () => dep?.cleanup());
