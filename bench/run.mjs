@@ -87,6 +87,9 @@ function prepareGatehouse(alg, port) {
     ].join('\n'),
   );
   cli(config, 'migrate');
+  // A client holds only registered scopes: the bench API's scope is a custom scope of the default project.
+  const scopes = JSON.parse(cli(config, 'scopes', 'list', '--json'));
+  if (!scopes.some((x) => x.name === 'api:read')) cli(config, 'scopes', 'create', '--name', 'api:read', '--description', 'Read the bench API');
   const resources = ['--resource', 'https://jwt.api.test', '--resource', 'https://opaque.api.test'];
   const basic = JSON.parse(cli(config, 'clients', 'create', '--client-id', 'cc-basic', '--scope', 'api:read', ...resources, '--json'));
   const post = JSON.parse(cli(config, 'clients', 'create', '--client-id', 'cc-post', '--auth', 'client_secret_post', '--scope', 'api:read', ...resources, '--json'));
