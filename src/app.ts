@@ -2,7 +2,6 @@
  * The composition root: the only file that knows storage, domains and HTTP together. `createContainer` wires
  * the services for a config; `buildApp` puts the HTTP shell on top. The CLI, `serve` and tests all use these.
  */
-import { readFileSync, statSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/schema.js';
 import { isSqliteUrl } from './config/load.js';
@@ -11,7 +10,7 @@ import { ClientService } from './clients/client.service.js';
 import { ClientAuthenticator } from './clients/client-auth.js';
 import { cachedClientStore } from './clients/cached-client.store.js';
 import { authorizationServerMetadata, openidConfiguration, type DiscoveryInput } from './discovery/metadata.js';
-import { parsePrivatePem, parsePublicPem, publicJwk, KeyError } from './keys/key-material.js';
+import { initialKey } from './keys/initial-key.js';
 import { JWKS_MAX_AGE_SECONDS, Keystore, type SigningAlg } from './keys/keystore.service.js';
 import { JwtVerifier } from './keys/verifier.js';
 import { systemClock, type Clock } from './oauth/clock.js';
@@ -83,26 +82,6 @@ export interface ContainerOptions {
 function signingAlgs(config: Config): SigningAlg[] {
   // OpenID Connect Core §15.1: RS256 must be supported for ID tokens whatever else is configured.
   return [...new Set<SigningAlg>([config.security.accessTokenAlg, config.security.idTokenAlg, 'RS256'])];
-}
-
-function initialKey(config: Config, warnings: string[]) {
-  const path = config.security.jwtPrivateKeyPath;
-  if (!path) return undefined;
-  let pem: string;
-  try {
-    pem = readFileSync(path, 'utf8');
-    if ((statSync(path).mode & 0o077) !== 0) warnings.push(`${path}: private key file is readable by others; chmod 600 it`);
-  } catch {
-    throw new KeyError(`security.jwtPrivateKeyPath: cannot read ${path}`);
-  }
-  const key = parsePrivatePem(pem, 'security.jwtPrivateKeyPath');
-  if (config.security.jwtPublicKeyPath) {
-    const pub = parsePublicPem(readFileSync(config.security.jwtPublicKeyPath, 'utf8'), 'security.jwtPublicKeyPath');
-    if (JSON.stringify(publicJwk(pub)) !== JSON.stringify(publicJwk(key))) {
-      throw new KeyError('security.jwtPublicKeyPath: does not match the private key');
-    }
-  }
-  return { key, kid: config.security.jwksKid };
 }
 
 export async function createContainer(config: Config, options: ContainerOptions = {}): Promise<Container> {
