@@ -63,8 +63,10 @@ export function verifyRedirect(client: Client | undefined, params: Record<string
   if (!client) throw new UnsafeRedirect('The application that sent you here is not registered.');
   const given = params['redirect_uri'];
   if (given === undefined) {
-    // RFC 6749 §3.1.2.3: may be omitted only when exactly one is registered.
-    if (client.redirectUris.length !== 1) throw new UnsafeRedirect('The request has no redirect_uri.');
+    // OpenID Connect Core §3.1.2.1 makes it required; RFC 6749 §3.1.2.3 lets an OAuth request omit it only when
+    // exactly one is registered.
+    const openid = (params['scope'] ?? '').split(' ').includes('openid');
+    if (openid || client.redirectUris.length !== 1) throw new UnsafeRedirect('The request has no redirect_uri.');
     return { client, redirectUri: client.redirectUris[0]! };
   }
   if (!matchRedirectUri(client.redirectUris, given)) {
