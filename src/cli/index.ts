@@ -15,6 +15,7 @@ import { usersCommand } from './commands/users.js';
 import { membersCommand, projectsCommand, scopesCommand } from './commands/projects.js';
 import { auditCommand } from './commands/audit.js';
 import { cleanupCommand } from './commands/cleanup.js';
+import { backupCommand, restoreCommand } from './commands/backup.js';
 import { UsageError, type Command } from './args.js';
 
 const COMMANDS: Record<string, Command> = {
@@ -30,6 +31,8 @@ const COMMANDS: Record<string, Command> = {
   scopes: scopesCommand,
   audit: auditCommand,
   cleanup: cleanupCommand,
+  backup: backupCommand,
+  restore: restoreCommand,
 };
 
 const USAGE = `usage: gatehouse <command> [options] [--config PATH]
@@ -47,6 +50,8 @@ commands:
   registration-tokens create [--uses N] [--expires 1h]
   audit list [--since 1h] [--actor ID] [--action A] [--limit N] [--cursor C]
   cleanup                               delete expired rows and audit events past audit.retention
+  backup FILE                           online copy of a SQLite database (PostgreSQL: prints the pg_dump command)
+  restore FILE                          put a SQLite backup back; only while no server has the database open
 
 options:
   --config PATH   config file (default: $GATEHOUSE_CONFIG or ./config.yaml)

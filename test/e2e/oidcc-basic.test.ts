@@ -160,7 +160,8 @@ describe.each(DIALECTS)('OIDF OP Basic / Config / Form Post modules (%s)', (dial
   });
 
   it.skipIf(skip)('oidcc-display-page, oidcc-display-popup, oidcc-ensure-request-with-unknown-parameter-succeeds, oidcc-ui-locales, oidcc-claims-locales: tolerated parameters', async () => {
-    for (const extra of [{ display: 'page' }, { display: 'popup' }, { extra_unknown_param: 'x' }, { ui_locales: 'se' }, { claims_locales: 'se' }]) {
+    const tolerated: Array<Record<string, string>> = [{ display: 'page' }, { display: 'popup' }, { extra_unknown_param: 'x' }, { ui_locales: 'se' }, { claims_locales: 'se' }];
+    for (const extra of tolerated) {
       const result = await redeem((await signIn(extra)).flow);
       expect(result.access_token, JSON.stringify(extra)).toBeTypeOf('string');
     }
