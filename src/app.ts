@@ -260,6 +260,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
             log,
           },
           config.seeder,
+          config.auth.resources,
         ),
       async purgeExpired() {
         return (await stores.tokens.purgeExpired(clock.now())) + (await keystore.prune()) + (await audit.purge());

@@ -177,7 +177,10 @@ export const ConfigSchema = Type.Object(
             clientId: Type.String({ default: 'demo-client' }),
             clientSecret: Type.Optional(Type.String()),
             redirectUris: Type.Array(Type.String(), { default: ['http://localhost:8080/callback'] }),
+            postLogoutRedirectUris: Type.Array(Type.String(), { default: ['http://localhost:8080/bye'] }),
             scopes: Type.Array(Type.String(), { default: ['openid', 'profile', 'email', 'offline_access', 'api:read'] }),
+            /** Resource indicators the demo client may ask for; every `auth.resources` entry when absent. */
+            resources: Type.Optional(Type.Array(Type.String())),
           },
           { default: {}, additionalProperties: false },
         ),

@@ -42,7 +42,8 @@ export interface SeedResult {
 }
 
 
-export async function seed(deps: SeederDeps, seeder: Config['seeder']): Promise<SeedResult> {
+/** `resources`: the server's resource indicators (`auth.resources`), the demo client's by default. */
+export async function seed(deps: SeederDeps, seeder: Config['seeder'], resources: readonly string[] = []): Promise<SeedResult> {
   return deps.transaction(async (stores, clients) => {
     const now = deps.clock.now();
     const result: SeedResult = { created: [], skipped: [], adminEmail: seeder.superadmin.email.toLowerCase() };
@@ -122,6 +123,8 @@ export async function seed(deps: SeederDeps, seeder: Config['seeder']): Promise<
             token_endpoint_auth_method: 'client_secret_basic',
             grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
             redirect_uris: demo.redirectUris,
+            post_logout_redirect_uris: demo.postLogoutRedirectUris,
+            resources: demo.resources ?? [...resources],
             scope: demo.scopes.join(' '),
             ...(demo.clientSecret ? { client_secret: demo.clientSecret } : {}),
           },

@@ -3,10 +3,9 @@
  * Gatehouse's pages. Screenshots of the login and consent pages land in test-artifacts/.
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
-import { webApp } from '../../examples/web-app/app.js';
+import { startExample, type RunningExample } from '../helpers/examples.js';
 import { ADMIN_PASSWORD, createDeployment, freePort, type Deployment } from '../helpers/server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -15,7 +14,7 @@ if (!hasChromium && process.env['CI'] === 'true') throw new Error(`${CHROMIUM} i
 
 describe.skipIf(!hasChromium)('browser sign-in with an openid-client web app', () => {
   let dep: Deployment;
-  let app: Server;
+  let app: RunningExample;
   let origin: string;
   let browser: Browser;
   beforeAll(async () => {
@@ -26,8 +25,7 @@ describe.skipIf(!hasChromium)('browser sign-in with an openid-client web app', (
     const created = JSON.parse(
       (await dep.cli(['clients', 'create', '--name', 'Acme Web', '--redirect-uri', `${origin}/callback`, '--post-logout-redirect-uri', `${origin}/bye`, '--grant', 'authorization_code', '--grant', 'refresh_token', '--scope', 'openid profile email offline_access', '--json'])).stdout,
     );
-    app = await webApp({ issuer: dep.issuer, clientId: created.client_id, clientSecret: created.client_secret, origin });
-    await new Promise<void>((r) => app.listen(port, '127.0.0.1', r));
+    app = await startExample('examples/web-app/app.mjs', { ISSUER: dep.issuer, CLIENT_ID: created.client_id, DEMO_SECRET: created.client_secret, ORIGIN: origin });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -36,7 +34,7 @@ describe.skipIf(!hasChromium)('browser sign-in with an openid-client web app', (
   });
   afterAll(async () => {
     await browser?.close();
-    app?.close();
+    await app?.stop();
     await dep?.cleanup();
   });
 

@@ -1,25 +1,25 @@
-import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resourceServer } from '../../examples/resource-server/server.js';
-import { createDeployment, type Deployment, type ServerProcess } from '../helpers/server.js';
+import { createDeployment, freePort, type Deployment, type ServerProcess } from '../helpers/server.js';
+import { startExample, type RunningExample } from '../helpers/examples.js';
 import { basic, postForm } from '../helpers/http.js';
 
 describe('examples/resource-server verifies Gatehouse tokens', () => {
   let dep: Deployment;
   let srv: ServerProcess;
-  let rs: Server;
+  let rs: RunningExample;
   let rsUrl: string;
   let client: { client_id: string; client_secret: string };
   beforeAll(async () => {
     dep = await createDeployment('sqlite', { auth: { accessTokenExpiry: 2 } });
     srv = await dep.serve();
     client = JSON.parse((await dep.cli(['clients', 'create', '--scope', 'api:read', '--resource', 'https://api.example.com', '--resource', 'https://other.example.com', '--json'])).stdout);
-    rs = resourceServer(dep.issuer, 'https://api.example.com');
-    await new Promise<void>((r) => rs.listen(0, '127.0.0.1', r));
-    rsUrl = `http://127.0.0.1:${(rs.address() as { port: number }).port}/`;
+    // The example as its header says to run it (Node 20, no build step), pointed at this test's issuer.
+    const port = await freePort();
+    rs = await startExample('examples/resource-server/server.mjs', { ISSUER: dep.issuer, PORT: String(port) });
+    rsUrl = `http://127.0.0.1:${port}/`;
   });
   afterAll(async () => {
-    rs?.close();
+    await rs?.stop();
     await dep?.cleanup();
   });
 
