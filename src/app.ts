@@ -77,6 +77,8 @@ export interface ContainerOptions {
   clock?: Clock;
   /** Apply migrations before anything reads the database. */
   migrate?: boolean;
+  /** Create a PostgreSQL database that does not exist yet (`migrate`, `serve`). */
+  createDatabase?: boolean;
 }
 
 function signingAlgs(config: Config): SigningAlg[] {
@@ -90,7 +92,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
   if (config.devSecrets) {
     warnings.push('development secrets were generated beside the SQLite database; set auth.sessionSecret and security.encryptionKey in production');
   }
-  const db = await openDatabase(config.database);
+  const db = await openDatabase({ ...config.database, create: options.createDatabase ?? options.migrate });
   try {
     if (options.migrate) await migrateUp(db);
     const stores = createStores(db);

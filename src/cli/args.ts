@@ -26,10 +26,12 @@ export function parse<O extends Options>(argv: string[], options: O) {
 export async function withContainer<T>(
   configPath: string | undefined,
   fn: (c: Container) => Promise<T>,
-  options: { migrate?: boolean } = {},
+  options: { migrate?: boolean; createDatabase?: boolean } = {},
 ): Promise<T> {
-  const config = loadConfig({ path: configPath });
-  const container = await createContainer(config, options);
+  // Only `migrate` (and `serve`) may create a database; every other command works on an existing one.
+  const createDatabase = options.createDatabase ?? options.migrate ?? false;
+  const config = loadConfig({ path: configPath, createDatabase });
+  const container = await createContainer(config, { ...options, createDatabase });
   try {
     return await fn(container);
   } finally {

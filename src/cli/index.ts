@@ -2,6 +2,7 @@
  * `gatehouse <command> [--config PATH]`. Every command loads the config the same way; a config, key or
  * database problem prints one line and exits non-zero before anything listens.
  */
+import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config/load.js';
 import { KeyError } from '../keys/key-material.js';
 import { OAuthError } from '../oauth/errors.js';
@@ -54,11 +55,21 @@ commands:
   restore FILE                          put a SQLite backup back; only while no server has the database open
 
 options:
-  --config PATH   config file (default: $GATEHOUSE_CONFIG or ./config.yaml)
+  --version       print the version
+  --config PATH   config file (default: $GATEHOUSE_CONFIG or ./config.yaml; relative paths in it are relative to it)
   --json          machine-readable output where supported`;
+
+/** The installed package's version (dist/cli/index.js → package.json). */
+function version(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
 
 export async function run(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`gatehouse ${version()}\n`);
+    return 0;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(USAGE + '\n');
     return name ? 0 : 2;

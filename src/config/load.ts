@@ -3,12 +3,12 @@
  * names the key path and the reason, never the value (values may be secrets).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { parseDuration } from '../oauth/duration.js';
 import { ConfigSchema, type Config, type RawConfig } from './schema.js';
-import { loadOrCreateDevSecrets } from './dev-secrets.js';
+import { devSecretsPath, loadOrCreateDevSecrets } from './dev-secrets.js';
 import { parseCidr } from '../outbound/address-policy.js';
 
 export class ConfigError extends Error {
@@ -21,6 +21,11 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
   /** Values applied on top of the file (tests use it for ports and database URLs). */
   overrides?: Record<string, unknown>;
+  /**
+   * False for commands that only use an existing deployment: a SQLite database that does not exist is then an
+   * error naming the file and the config that led there, instead of a new empty database (and new secrets).
+   */
+  createDatabase?: boolean;
 }
 
 export function resolveConfigPath(path: string | undefined, env: NodeJS.ProcessEnv): { path: string; explicit: boolean } {
@@ -39,7 +44,9 @@ export function loadConfig(options: LoadOptions = {}): Config {
   }
   const substituted = substitute(doc ?? {}, env, '');
   const merged = deepMerge(substituted, options.overrides ?? {});
-  return normalise(validate(merged), path);
+  // Relative paths in a config file mean relative to that file, wherever the command is run from.
+  const base = existsSync(path) ? dirname(path) : process.cwd();
+  return normalise(validate(merged), path, base, options.createDatabase ?? true);
 }
 
 function parseFile(path: string): unknown {
@@ -134,17 +141,34 @@ export function isSqliteUrl(url: string): boolean {
   return url.startsWith('sqlite:');
 }
 
-function databaseUrl(value: string): string {
-  if (isSqliteUrl(value) || /^postgres(ql)?:\/\//.test(value)) return value;
+function databaseUrl(value: string, base: string): string {
+  if (isSqliteUrl(value)) {
+    const file = value.slice('sqlite:'.length);
+    return file === ':memory:' || isAbsolute(file) ? value : `sqlite:${resolve(base, file)}`;
+  }
+  if (/^postgres(ql)?:\/\//.test(value)) return value;
   throw new ConfigError('database.url: unknown scheme (use sqlite:<path> or postgres://…)');
 }
 
-function normalise(raw: RawConfig, source: string): Config {
-  const dbUrl = databaseUrl(raw.database.url);
+function normalise(raw: RawConfig, source: string, base: string, createDatabase: boolean): Config {
+  const dbUrl = databaseUrl(raw.database.url, base);
+  if (!createDatabase && isSqliteUrl(dbUrl) && dbUrl !== 'sqlite::memory:' && !existsSync(dbUrl.slice('sqlite:'.length))) {
+    const from = existsSync(source) ? `config ${source}` : `no config file at ${source}, so the defaults`;
+    throw new ConfigError(
+      `database.url: there is no database at ${dbUrl.slice('sqlite:'.length)} (${from}); run \`gatehouse migrate\` to create it, or pass --config (or set GATEHOUSE_CONFIG) to use your deployment's config`,
+    );
+  }
   let sessionSecret = raw.auth.sessionSecret;
   let encryptionKey = raw.security.encryptionKey;
   let devSecrets = false;
   if ((!sessionSecret || !encryptionKey) && isSqliteUrl(dbUrl)) {
+    const file = dbUrl.slice('sqlite:'.length);
+    if (file !== ':memory:' && existsSync(file) && !existsSync(devSecretsPath(dbUrl))) {
+      // New secrets now could never decrypt what the database holds.
+      throw new ConfigError(
+        `security.encryptionKey: not set, and ${devSecretsPath(dbUrl)} (the development secrets generated with ${file}) is missing; set auth.sessionSecret and security.encryptionKey (GATEHOUSE_SESSION_SECRET, GATEHOUSE_ENCRYPTION_KEY) to the values this database was created with`,
+      );
+    }
     // Zero-config quick start only: a local SQLite database gets generated secrets kept beside it.
     const generated = loadOrCreateDevSecrets(dbUrl);
     sessionSecret ||= generated.sessionSecret;
@@ -158,7 +182,8 @@ function normalise(raw: RawConfig, source: string): Config {
   if (key.length !== 32 || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(encryptionKey)) {
     throw new ConfigError('security.encryptionKey: must be base64 of 32 bytes');
   }
-  const issuer = issuerUrl(raw.server.issuer);
+  // Without an explicit issuer the local URL of the configured port: `serve --port N` then advertises port N.
+  const issuer = issuerUrl(raw.server.issuer || `http://localhost:${raw.server.port}`);
   for (const [i, r] of raw.auth.resources.entries()) {
     if (!URL.canParse(r) || r.includes('#')) throw new ConfigError(`auth.resources[${i}]: must be an absolute URI without fragment`);
   }
@@ -188,8 +213,8 @@ function normalise(raw: RawConfig, source: string): Config {
     },
     security: {
       encryptionKey: key,
-      jwtPrivateKeyPath: raw.security.jwtPrivateKeyPath || undefined,
-      jwtPublicKeyPath: raw.security.jwtPublicKeyPath || undefined,
+      jwtPrivateKeyPath: raw.security.jwtPrivateKeyPath ? resolve(base, raw.security.jwtPrivateKeyPath) : undefined,
+      jwtPublicKeyPath: raw.security.jwtPublicKeyPath ? resolve(base, raw.security.jwtPublicKeyPath) : undefined,
       jwksKid: raw.security.jwksKid || undefined,
       accessTokenAlg: raw.security.accessTokenAlg,
       idTokenAlg: raw.security.idTokenAlg,

@@ -13,7 +13,7 @@ export const ConfigSchema = Type.Object(
       {
         host: Type.String({ default: '127.0.0.1', description: 'interface to listen on' }),
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 9000 }),
-        issuer: Type.String({ default: 'http://localhost:9000', description: 'public base URL; exact `iss` value' }),
+        issuer: Type.String({ default: '', description: 'public base URL; exact `iss` value (default: http://localhost:<server.port>)' }),
         trustProxy: Type.Union([Type.Boolean(), Type.String(), Type.Integer()], {
           default: false,
           description: 'Fastify trustProxy: false, true, a hop count or a list of addresses',

@@ -177,7 +177,16 @@ export class Keystore {
   }
 
   private unseal(k: StoredKey): KeyObject {
-    return keyFromJwk(JSON.parse(this.deps.box.open(k.privateJwkEnc, `signing-key:${k.kid}`)) as JWK);
+    let jwk: string;
+    try {
+      jwk = this.deps.box.open(k.privateJwkEnc, `signing-key:${k.kid}`);
+    } catch {
+      // The one failure an operator meets here is a different key (secrets regenerated in another shell).
+      throw new KeyError(
+        `security.encryptionKey: cannot decrypt signing key ${k.kid}; this is not the key the database was created with. Set security.encryptionKey (GATEHOUSE_ENCRYPTION_KEY) to that key`,
+      );
+    }
+    return keyFromJwk(JSON.parse(jwk) as JWK);
   }
 
   /** Periodic refresh; the timer never keeps the process alive. */

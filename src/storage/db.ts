@@ -7,6 +7,8 @@ export interface DatabaseOptions {
   url: string;
   poolSize: number;
   schema?: string | undefined;
+  /** `migrate` and `serve`: a PostgreSQL database that does not exist yet is created when the role may. */
+  create?: boolean | undefined;
 }
 
 /** The PostgreSQL schema a handle works in (undefined for SQLite): the migrator must not look elsewhere. */
@@ -36,6 +38,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<Db> {
   } catch (err) {
     await db.destroy().catch(() => undefined);
     const code = (err as NodeJS.ErrnoException).code;
+    if (code === '3D000' && !isSqlite) {
+      const { createMissingDatabase } = await import('./dialects/postgres.js');
+      if (!options.create) {
+        const name = new URL(options.url).pathname.slice(1);
+        throw new DatabaseUnavailable(`database.url: database "${name}" does not exist; \`gatehouse migrate\` creates it (when the role may)`);
+      }
+      const refused = await createMissingDatabase(options.url);
+      if (refused) throw new DatabaseUnavailable(`database.url: ${refused}`);
+      return openDatabase({ ...options, create: false });
+    }
     throw new DatabaseUnavailable(`database.url: cannot connect (${code ?? (err as Error).message})`);
   }
   return db;

@@ -25,7 +25,7 @@ function backupOrRestore(verb: 'backup' | 'restore'): Command {
     const { values, positionals } = parse(argv, {});
     const file = positionals[0];
     if (!file || positionals.length > 1) throw new UsageError(`usage: gatehouse ${verb} FILE [--config PATH]`);
-    const config = loadConfig({ path: values.config });
+    const config = loadConfig({ path: values.config, createDatabase: verb === 'restore' });
     const url = config.database.url;
     if (!url.startsWith('sqlite:')) {
       process.stderr.write(`gatehouse ${verb}: ${postgresAdvice(verb, url, config.database.schema, file)}\n`);

@@ -56,7 +56,7 @@ export const migrateCommand: Command = async (argv) => {
     if (steps.length === 0) process.stdout.write('migrate: nothing to do\n');
     if (direction === 'up' && !values['skip-seed']) await runSeed(c);
     return 0;
-  });
+  }, { createDatabase: direction === 'up' });
 };
 
 export const seedCommand: Command = async (argv) => {

@@ -13,7 +13,7 @@ export const serveCommand: Command = async (argv) => {
   if (values.port !== undefined) overrides['server'] = { port: Number(values.port) };
   if (values.host !== undefined) overrides['server'] = { ...(overrides['server'] as object), host: values.host };
   const config = loadConfig({ path: values.config, overrides });
-  const container = await createContainer(config);
+  const container = await createContainer(config, { createDatabase: true });
   try {
     // Zero-config quick start: a new SQLite database is migrated and seeded on first start.
     if (isSqliteUrl(config.database.url) && !(await isMigrated(container.db))) {

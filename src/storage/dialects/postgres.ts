@@ -74,3 +74,29 @@ export function postgresDialect(options: PostgresOptions): Dialect {
   pool.on('error', () => undefined);
   return new ScopedPostgresDialect({ pool }, options.schema ?? 'public');
 }
+
+/**
+ * `CREATE DATABASE` for a database.url whose database does not exist yet (SQLSTATE 3D000), through the cluster's
+ * `postgres` maintenance database. Returns a one-line reason when the role may not create it (or the cluster
+ * refuses), with the command that would.
+ */
+export async function createMissingDatabase(url: string): Promise<string | undefined> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.slice(1));
+  const maintenance = new URL(url);
+  maintenance.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: maintenance.href });
+  const createdb = `createdb -h ${target.hostname || 'localhost'} -p ${target.port || '5432'}${target.username ? ` -U ${decodeURIComponent(target.username)}` : ''} ${name}`;
+  try {
+    await client.connect();
+    await client.query(`create database ${client.escapeIdentifier(name)}`);
+    return undefined;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === '42P04') return undefined; // another process created it meanwhile
+    const why = code === '42501' ? 'this role may not create databases' : `it could not be created (${code ?? (err as Error).message})`;
+    return `database "${name}" does not exist and ${why}; create it with \`${createdb}\`, then run \`gatehouse migrate\``;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
