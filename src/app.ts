@@ -38,6 +38,9 @@ import { ProjectClients } from './projects/project-clients.service.js';
 import { OperatorScopeGate } from './projects/operator-scopes.js';
 import { ScopeRegistry } from './scopes/scope.service.js';
 import { createOutboundFetcher } from './outbound/outbound-fetch.js';
+import { connectSharedStore, type SharedStore } from './limits/shared-store.js';
+import { SharedThrottle } from './limits/shared-throttle.js';
+import { SharedReplayGuard } from './limits/shared-replay.js';
 
 export const OPERATOR_SCOPES = ['admin'];
 export const BUILTIN_SCOPES = ['openid', 'profile', 'email', 'address', 'phone', 'offline_access', 'admin'];
@@ -58,6 +61,8 @@ export interface Container {
   consents: ConsentService;
   authorize: AuthorizeService;
   loginThrottle: LoginThrottle;
+  /** The Redis connection behind shared limits, when `redis.url` is set. */
+  sharedStore: SharedStore | undefined;
   logout: LogoutService;
   userinfo: UserinfoService;
   projects: ProjectService;
@@ -93,6 +98,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
     warnings.push('development secrets were generated beside the SQLite database; set auth.sessionSecret and security.encryptionKey in production');
   }
   const db = await openDatabase({ ...config.database, create: options.createDatabase ?? options.migrate });
+  let shared: SharedStore | undefined;
   try {
     if (options.migrate) await migrateUp(db);
     const stores = createStores(db);
@@ -172,7 +178,20 @@ export async function createContainer(config: Config, options: ContainerOptions 
     const verifier = new JwtVerifier(keystore);
     const outbound = createOutboundFetcher(config.outbound);
     if (config.outbound.allowInsecureLoopback) warnings.push('outbound.allowInsecureLoopback is on: fetched URLs may reach this host; development only');
-    const clientAuth = new ClientAuthenticator({ clients, store: clientStore, tokens: stores.tokens, hasher, clock, issuer: config.server.issuer, outbound });
+    // Limits and replay caches: shared by every node through Redis when configured, else this node's own.
+    shared = config.redis.url ? connectSharedStore(config.redis.url, config.redis.keyPrefix) : undefined;
+    const throttle = (name: string, limits: Config['auth']['loginRateLimit']): LoginThrottle =>
+      shared ? new SharedThrottle(shared, name, limits) : new MemoryLoginThrottle(limits, clock);
+    const clientAuth = new ClientAuthenticator({
+      clients,
+      store: clientStore,
+      tokens: shared ? new SharedReplayGuard(shared, stores.tokens) : stores.tokens,
+      hasher,
+      clock,
+      issuer: config.server.issuer,
+      outbound,
+      throttle: throttle('client-auth', config.auth.clientAuthRateLimit),
+    });
     const accounts = new AccountService({
       users: stores.users,
       clock,
@@ -221,7 +240,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       issuer: config.server.issuer,
       transaction: (fn) => hotTransaction((tx) => fn(createGrantStores(tx))),
     });
-    const loginThrottle = new MemoryLoginThrottle(config.auth.loginRateLimit, clock);
+    const loginThrottle = throttle('login', config.auth.loginRateLimit);
     const discoveryInput: DiscoveryInput = {
       issuer: config.server.issuer,
       scopes: BUILTIN_SCOPES,
@@ -245,6 +264,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       consents,
       authorize,
       loginThrottle,
+      sharedStore: shared,
       logout: new LogoutService({ clients, verifier, issuer: config.server.issuer }),
       userinfo: new UserinfoService({ tokens, accounts }),
       projects,
@@ -270,10 +290,12 @@ export async function createContainer(config: Config, options: ContainerOptions 
       async close() {
         keystore.stop();
         await outbound.close();
+        await shared?.close();
         await db.destroy();
       },
     };
   } catch (err) {
+    await shared?.close();
     await db.destroy().catch(() => undefined);
     throw err;
   }

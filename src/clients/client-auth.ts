@@ -5,7 +5,8 @@
 import { createLocalJWKSet, decodeJwt, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import type { Clock } from '../oauth/clock.js';
 import type { OutboundFetcher } from '../outbound/outbound-fetch.js';
-import { InvalidClient, InvalidRequest } from '../oauth/errors.js';
+import { InvalidClient, InvalidRequest, TooManyRequests } from '../oauth/errors.js';
+import type { LoginThrottle } from '../accounts/login-throttle.js';
 import { sha256 } from '../oauth/hash.js';
 import { ASYMMETRIC_ASSERTION_ALGS, HMAC_ASSERTION_ALGS, type AuthMethod, type Client } from './client.js';
 import type { ClientService } from './client.service.js';
@@ -23,6 +24,8 @@ export interface ClientCredentials {
   authorization: string | undefined;
   /** Form parameters (already checked for duplicates). */
   params: Record<string, string>;
+  /** The caller's address, for the failed-authentication limits. */
+  ip?: string | undefined;
 }
 
 interface AssertionReplayGuard {
@@ -38,6 +41,11 @@ export interface ClientAuthDeps {
   issuer: string;
   /** Fetches jwks_uri documents (https only, public addresses only, bounded, cached). */
   outbound: Pick<OutboundFetcher, 'fetchJson'>;
+  /**
+   * Failed authentications per (client_id, IP), per IP and per client_id (addresses that authenticated as the
+   * client recently are exempt from the last), reserved before the secret or assertion is checked.
+   */
+  throttle?: LoginThrottle | undefined;
 }
 
 interface Presented {
@@ -63,9 +71,27 @@ export class ClientAuthenticator {
     this.deps = deps;
   }
 
-  /** Returns the authenticated client or throws invalid_client (401) / invalid_request. */
+  /** Returns the authenticated client or throws invalid_client (401) / invalid_request / too_many_requests (429). */
   async authenticate(req: ClientCredentials, endpointUrl: string): Promise<Client> {
     const presented = this.presented(req);
+    // A public client presents nothing to guess; everything else counts against the limits until it succeeds.
+    if (presented.method === 'none' || !this.deps.throttle || !req.ip) return this.verify(presented, endpointUrl);
+    const reservation = await this.deps.throttle.reserve({ account: presented.clientId, ip: req.ip });
+    if (!reservation.allowed) {
+      throw new TooManyRequests(`too many failed client authentications; retry after ${reservation.retryAfter} s`, reservation.retryAfter);
+    }
+    try {
+      const client = await this.verify(presented, endpointUrl);
+      reservation.succeeded();
+      return client;
+    } catch (err) {
+      // Only a refused credential counts; a busy server (503) or a malformed request refunds the slot.
+      if (!(err instanceof InvalidClient)) reservation.release();
+      throw err;
+    }
+  }
+
+  private async verify(presented: Presented, endpointUrl: string): Promise<Client> {
     const usedBasic = presented.method === 'client_secret_basic';
     const fail = (detail: string): never => {
       throw InvalidClient.challenge(usedBasic, detail);

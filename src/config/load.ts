@@ -137,6 +137,11 @@ function outboundConfig(raw: RawConfig['outbound']): RawConfig['outbound'] {
   return raw;
 }
 
+function redisConfig(raw: RawConfig['redis']): RawConfig['redis'] {
+  if (raw.url && !/^rediss?:\/\/[^/]/.test(raw.url)) throw new ConfigError('redis.url: must be redis://host[:port][/db] or rediss://…');
+  return raw;
+}
+
 export function isSqliteUrl(url: string): boolean {
   return url.startsWith('sqlite:');
 }
@@ -208,6 +213,15 @@ function normalise(raw: RawConfig, source: string, base: string, createDatabase:
         maxBackoff: duration(raw.auth.loginRateLimit.maxBackoff, 'auth.loginRateLimit.maxBackoff'),
         knownAddressLifetime: duration(raw.auth.loginRateLimit.knownAddressLifetime, 'auth.loginRateLimit.knownAddressLifetime'),
       },
+      clientAuthRateLimit: {
+        perAccountAndIp: raw.auth.clientAuthRateLimit.perClientAndIp,
+        perAccount: raw.auth.clientAuthRateLimit.perClient,
+        perIp: raw.auth.clientAuthRateLimit.perIp,
+        window: duration(raw.auth.clientAuthRateLimit.window, 'auth.clientAuthRateLimit.window'),
+        // Past the per-client limit, attempts from unknown addresses wait for the window (no trickle).
+        maxBackoff: duration(raw.auth.clientAuthRateLimit.window, 'auth.clientAuthRateLimit.window'),
+        knownAddressLifetime: duration(raw.auth.clientAuthRateLimit.knownAddressLifetime, 'auth.clientAuthRateLimit.knownAddressLifetime'),
+      },
       defaultAudience: raw.auth.defaultAudience || issuer,
       resources: raw.auth.resources,
     },
@@ -226,6 +240,7 @@ function normalise(raw: RawConfig, source: string, base: string, createDatabase:
     registration: registrationPolicy(raw.registration),
     audit: { retention: duration(raw.audit.retention, 'audit.retention') },
     outbound: outboundConfig(raw.outbound),
+    redis: redisConfig(raw.redis),
     seeder: raw.seeder,
     source,
     devSecrets,

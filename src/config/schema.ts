@@ -80,6 +80,19 @@ export const ConfigSchema = Type.Object(
           },
           { default: {}, additionalProperties: false },
         ),
+        clientAuthRateLimit: Type.Object(
+          {
+            perClientAndIp: Type.Integer({ minimum: 1, default: 10, description: 'failed client authentications per client_id from one IP per window' }),
+            perClient: Type.Integer({ minimum: 1, default: 100, description: 'failed authentications per client_id from addresses it never authenticated from' }),
+            perIp: Type.Integer({ minimum: 1, default: 30, description: 'failed client authentications per IP per window' }),
+            window: Type.Union([Duration], { default: '15m' }),
+            knownAddressLifetime: Type.Union([Duration], {
+              default: '30d',
+              description: 'an IP a client authenticated from is exempt from its per-client limit this long',
+            }),
+          },
+          { default: {}, additionalProperties: false },
+        ),
         defaultAudience: Type.Optional(Type.String({ description: 'aud of access tokens without `resource`' })),
         resources: Type.Array(Type.String(), {
           default: [],
@@ -110,6 +123,13 @@ export const ConfigSchema = Type.Object(
           default: 32,
           description: 'argon2id verifications that may wait per pool; more get 503 + Retry-After',
         }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    redis: Type.Object(
+      {
+        url: Type.String({ default: '', description: 'redis://host:6379: limits and replay caches shared by every node (optional)' }),
+        keyPrefix: Type.String({ default: 'gatehouse:', description: 'prefix of every key Gatehouse writes' }),
       },
       { default: {}, additionalProperties: false },
     ),
@@ -240,6 +260,15 @@ export interface Config {
       maxBackoff: number;
       knownAddressLifetime: number;
     };
+    /** Client authentication failures, in the sign-in throttle's shape (account = client_id). */
+    clientAuthRateLimit: {
+      perAccountAndIp: number;
+      perAccount: number;
+      perIp: number;
+      window: number;
+      maxBackoff: number;
+      knownAddressLifetime: number;
+    };
     defaultAudience: string;
     resources: string[];
   };
@@ -259,6 +288,8 @@ export interface Config {
   readonly audit: { retention: number };
   /** URLs the server fetches on others' behalf (src/outbound/). */
   readonly outbound: RawConfig['outbound'];
+  /** Optional shared store for limits and replay caches (src/limits/). */
+  readonly redis: RawConfig['redis'];
   readonly seeder: RawConfig['seeder'];
   /** Where the config was read from, for messages. */
   readonly source: string;

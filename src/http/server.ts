@@ -76,7 +76,8 @@ export async function buildServer(c: Container): Promise<FastifyInstance> {
     done(null, parseForm(body as string));
   });
   registerInputGuard(app);
-  registerMetrics(app, c.config.server.metrics.allowFrom);
+  const shared = c.sharedStore;
+  registerMetrics(app, c.config.server.metrics.allowFrom, shared ? () => shared.status() === 'ok' : undefined);
   const cors = corsGate(c.clients);
   healthRoutes(app, c);
   discoveryRoutes(app, c);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oauth from 'oauth4webapi';
-import { createDeployment, DEMO_SECRET, DIALECTS, type Deployment, type ServerProcess } from '../helpers/server.js';
+import { createDeployment, DIALECTS, type Deployment, type ServerProcess } from '../helpers/server.js';
 import { postgresAvailable } from '../helpers/postgres.js';
 import { basic, postForm } from '../helpers/http.js';
 
@@ -12,6 +12,7 @@ describe.each(DIALECTS)('introspection (%s)', (dialect) => {
   let srv: ServerProcess;
   let api: { client_id: string; client_secret: string };
   let rs: { client_id: string; client_secret: string };
+  let other: { client_id: string; client_secret: string };
   beforeAll(async () => {
     if (skip) return;
     dep = await createDeployment(dialect);
@@ -23,6 +24,7 @@ describe.each(DIALECTS)('introspection (%s)', (dialect) => {
     api = JSON.parse(created.stdout);
     const rsOut = await dep.cli(['clients', 'create', '--name', 'Resource server', '--scope', 'api:read', '--resource', 'https://api.example.com', '--json']);
     rs = JSON.parse(rsOut.stdout);
+    other = JSON.parse((await dep.cli(['clients', 'create', '--name', 'Unrelated backend', '--scope', 'api:read', '--json'])).stdout);
   });
   afterAll(async () => dep?.cleanup());
 
@@ -39,10 +41,10 @@ describe.each(DIALECTS)('introspection (%s)', (dialect) => {
     const byRs = await postForm(`${srv.url}/oauth/introspect`, { token: tr.access_token }, { authorization: basic(rs.client_id, rs.client_secret) });
     expect(byRs.json['active']).toBe(true);
     // Another client without that resource sees nothing.
-    const byDemo = await postForm(`${srv.url}/oauth/introspect`, { token: tr.access_token }, { authorization: basic('demo-client', DEMO_SECRET) });
-    expect(byDemo.json).toEqual({ active: false });
+    const byOther = await postForm(`${srv.url}/oauth/introspect`, { token: tr.access_token }, { authorization: basic(other.client_id, other.client_secret) });
+    expect(byOther.json).toEqual({ active: false });
     // Another client cannot revoke it.
-    const foreign = await postForm(`${srv.url}/oauth/revoke`, { token: tr.access_token }, { authorization: basic('demo-client', DEMO_SECRET) });
+    const foreign = await postForm(`${srv.url}/oauth/revoke`, { token: tr.access_token }, { authorization: basic(other.client_id, other.client_secret) });
     expect(foreign.status).toBe(400);
     await oauth.processRevocationResponse(await oauth.revocationRequest(as, c, auth, tr.access_token, opts));
     const after = await postForm(`${srv.url}/oauth/introspect`, { token: tr.access_token }, { authorization: basic(api.client_id, api.client_secret) });

@@ -22,6 +22,11 @@ export const serveCommand: Command = async (argv) => {
     }
     const app = await buildApp(container);
     for (const w of container.warnings) app.log.warn(w);
+    container.sharedStore?.onStatus((status, reason) =>
+      status === 'ok'
+        ? app.log.info('redis available: login and client-authentication limits are shared by every node')
+        : app.log.warn({ reason }, 'redis unavailable: limits are per node until it answers again'),
+    );
     container.keystore.start((err) => app.log.error({ err }, 'key refresh failed'));
     // Janitor: expired codes, tokens, sessions and grants are deleted every ten minutes (any node may do it).
     const janitor = setInterval(() => {

@@ -1,6 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * `server.metrics.allowFrom` as a net.BlockList: `loopback`, single addresses and CIDRs. An IPv4 entry also
@@ -39,10 +39,20 @@ function mayScrape(allow: BlockList, request: FastifyRequest): boolean {
 }
 
 /** Prometheus metrics: request counts and latency per route, plus the process defaults. */
-export function registerMetrics(app: FastifyInstance, allowFrom: readonly string[] = ['loopback']): Registry {
+export function registerMetrics(app: FastifyInstance, allowFrom: readonly string[] = ['loopback'], redisUp?: () => boolean): Registry {
   const allow = metricsAllowList(allowFrom);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'gatehouse_' });
+  if (redisUp) {
+    new Gauge({
+      name: 'gatehouse_redis_up',
+      help: '1 while the Redis behind shared limits answers; 0 while limits are per node',
+      registers: [registry],
+      collect() {
+        this.set(redisUp() ? 1 : 0);
+      },
+    });
+  }
   const requests = new Counter({
     name: 'gatehouse_http_requests_total',
     help: 'HTTP requests by route, method and status',

@@ -9,6 +9,8 @@ export function healthRoutes(app: FastifyInstance, c: Container): void {
     // Shutting down: not ready from the first moment, so a load balancer stops routing here before we stop.
     if (isDraining(app)) return reply.code(503).send({ status: 'shutting down' });
     const ok = await isReachable(c.db);
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'database unreachable' });
+    // Redis down is degraded, not unready: limits fall back to each node's own until it returns.
+    const redis = c.sharedStore ? { redis: c.sharedStore.status() === 'ok' ? 'ok' : 'degraded: limits are per node' } : {};
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'database unreachable', ...redis });
   });
 }

@@ -16,7 +16,7 @@ export function tokenRoutes(app: FastifyInstance, c: Container, cors: CorsGate):
       throw new InvalidRequest(`the request body must be ${FORM}`);
     }
     const params = singleValued(request.body);
-    const client = await c.clientAuth.authenticate({ authorization: request.headers.authorization, params }, `${issuer}${path}`);
+    const client = await c.clientAuth.authenticate({ authorization: request.headers.authorization, params, ip: request.ip }, `${issuer}${path}`);
     await cors.forClient(request, reply, client);
     return { client, params };
   };
