@@ -11,6 +11,7 @@ import { ClientAuthenticator } from './clients/client-auth.js';
 import { cachedClientStore } from './clients/cached-client.store.js';
 import { authorizationServerMetadata, openidConfiguration, type DiscoveryInput } from './discovery/metadata.js';
 import { initialKey } from './keys/initial-key.js';
+import { createJarmEncoder } from './jarm/jarm.js';
 import { JWKS_MAX_AGE_SECONDS, Keystore, type SigningAlg } from './keys/keystore.service.js';
 import { JwtVerifier } from './keys/verifier.js';
 import { systemClock, type Clock } from './oauth/clock.js';
@@ -24,6 +25,7 @@ import { createDecisionStores, createGrantStores, createStores, unitOfWork, type
 import { TokenService } from './token/token.service.js';
 import { AccountService } from './accounts/account.service.js';
 import { MemoryLoginThrottle } from './accounts/login-rate-limiter.js';
+import { SignupService } from './signup/signup.service.js';
 import type { LoginThrottle } from './accounts/login-throttle.js';
 import { AuthorizeService } from './authorize/authorize.service.js';
 import { InteractionSealer } from './authorize/interaction.js';
@@ -41,6 +43,10 @@ import { createOutboundFetcher } from './outbound/outbound-fetch.js';
 import { connectSharedStore, type SharedStore } from './limits/shared-store.js';
 import { SharedThrottle } from './limits/shared-throttle.js';
 import { SharedReplayGuard } from './limits/shared-replay.js';
+import { RequestObjectVerifier } from './request-object/request-object.js';
+import { BackchannelDelivery } from './logout/backchannel-delivery.js';
+import { LogoutFanout } from './logout/logout-fanout.service.js';
+import { SubjectMapper } from './subjects/pairwise.js';
 
 export const OPERATOR_SCOPES = ['admin'];
 export const BUILTIN_SCOPES = ['openid', 'profile', 'email', 'address', 'phone', 'offline_access', 'admin'];
@@ -63,7 +69,10 @@ export interface Container {
   loginThrottle: LoginThrottle;
   /** The Redis connection behind shared limits, when `redis.url` is set. */
   sharedStore: SharedStore | undefined;
+  signup: SignupService;
   logout: LogoutService;
+  /** Back- and front-channel logout of the clients of an ended session (src/logout/). */
+  logoutFanout: LogoutFanout;
   userinfo: UserinfoService;
   projects: ProjectService;
   projectClients: ProjectClients;
@@ -88,7 +97,8 @@ export interface ContainerOptions {
 
 function signingAlgs(config: Config): SigningAlg[] {
   // OpenID Connect Core §15.1: RS256 must be supported for ID tokens whatever else is configured.
-  return [...new Set<SigningAlg>([config.security.accessTokenAlg, config.security.idTokenAlg, 'RS256'])];
+  // Every configured alg (all five by default) gets keys; the server defaults are always among them.
+  return [...new Set<SigningAlg>(['RS256', ...config.security.signingAlgs, config.security.accessTokenAlg, config.security.idTokenAlg])];
 }
 
 export async function createContainer(config: Config, options: ContainerOptions = {}): Promise<Container> {
@@ -133,6 +143,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       operatorScopes: OPERATOR_SCOPES,
       resources: config.auth.resources,
       registrationScopes: config.registration.allowedScopes,
+      allowInsecureLoopback: config.outbound.allowInsecureLoopback,
     };
     const projectDeps = (s: Stores) => ({
       projects: s.projects,
@@ -144,6 +155,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       ...projectDeps(stores),
       transaction: (fn) => transaction(fn),
       deleteAccount: (userId, ctx) => accounts.delete(userId, ctx),
+      sessionsEnded: (userId) => fanOut({ userId }),
     });
     const scopeRegistry = (s: Stores) =>
       new ScopeRegistry({
@@ -167,6 +179,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
     });
     // Writes made through this process invalidate the cache; transactions work on uncached stores, then drop the entry.
     const clientStore = cachedClientStore(stores.clients);
+    const outbound = createOutboundFetcher(config.outbound);
     const clients = new ClientService({
       ...clientDeps(stores),
       clients: clientStore,
@@ -174,9 +187,9 @@ export async function createContainer(config: Config, options: ContainerOptions 
       transaction: (fn) => transaction((s) => fn({ clients: s.clients, audit: s.audit })),
       scopes,
       defaultProjectId: () => projects.defaultProjectId(),
+      sectorFetcher: outbound,
     });
     const verifier = new JwtVerifier(keystore);
-    const outbound = createOutboundFetcher(config.outbound);
     if (config.outbound.allowInsecureLoopback) warnings.push('outbound.allowInsecureLoopback is on: fetched URLs may reach this host; development only');
     // Limits and replay caches: shared by every node through Redis when configured, else this node's own.
     shared = config.redis.url ? connectSharedStore(config.redis.url, config.redis.keyPrefix) : undefined;
@@ -198,6 +211,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       hashConcurrency: config.auth.passwordHashConcurrency,
       transaction: (fn) => transaction(fn),
       hashQueueLength: config.security.hashQueueLength,
+      sessionsEnded: (userId) => fanOut({ userId }),
     });
     const consents = new ConsentService({
       store: stores.consents,
@@ -211,8 +225,10 @@ export async function createContainer(config: Config, options: ContainerOptions 
       lifetime: config.auth.sessionLifetime,
       idleTimeout: config.auth.sessionIdleTimeout,
     });
+    const subjects = new SubjectMapper(config.security.encryptionKey);
     const authorize = new AuthorizeService({
       clients,
+      requestObjects: new RequestObjectVerifier({ clients, outbound, clock, issuer: config.server.issuer }),
       accounts,
       consents,
       codes: stores.codes,
@@ -221,11 +237,14 @@ export async function createContainer(config: Config, options: ContainerOptions 
       sessions,
       clock,
       issuer: config.server.issuer,
+      jarm: createJarmEncoder({ sign: (alg, claims) => keystore.signer(alg).sign(claims), clock, issuer: config.server.issuer }),
       codeExpiry: config.auth.codeExpiry,
       grantExpiry: config.auth.refreshTokenExpiry,
       interactionExpiry: config.auth.interactionExpiry,
+      signupEnabled: config.signup.enabled,
       operatorScopes: new OperatorScopeGate(projects, scopes),
       scopes,
+      subjects,
       transaction: (fn) => hotTransaction((tx) => fn(createDecisionStores(tx))),
     });
     const tokens = new TokenService({
@@ -239,14 +258,47 @@ export async function createContainer(config: Config, options: ContainerOptions 
       idTokenAlg: config.security.idTokenAlg,
       issuer: config.server.issuer,
       transaction: (fn) => hotTransaction((tx) => fn(createGrantStores(tx))),
+      subjects,
     });
+    // Back-Channel Logout: delivered apart from the request that ended the session (logout/backchannel-delivery.ts).
+    const delivery = new BackchannelDelivery({
+      post: (url, form) => outbound.postForm(url, form),
+      audit: (entry) => audit.record(entry),
+      maxPending: 1000,
+      concurrency: 4,
+      attempts: 3,
+      backoffMs: 1000,
+    });
+    const logoutFanout = new LogoutFanout({
+      store: stores.sessionClients,
+      findClient: (id) => clients.find(id),
+      // A CLI process has not loaded the signing keys: it reads them on first use.
+      sign: async (alg, claims, typ) => {
+        if (!keystore.hasSigner(alg)) await keystore.refresh();
+        return keystore.signer(alg).sign(claims, typ);
+      },
+      deliver: (job) => delivery.enqueue(job),
+      subjectFor: (client, userId) => subjects.subjectFor(client, userId),
+      failed: (clientId, reason) => void audit.record({ action: 'logout.backchannel', outcome: 'failure', target: { type: 'client', id: clientId }, detail: { reason } }).catch(() => undefined),
+      clock,
+      issuer: config.server.issuer,
+      idTokenAlg: config.security.idTokenAlg,
+    });
+    // Sessions the server ends (a disabled or deleted account, a new password): the fan-out runs after the commit.
+    const fanOuts = new Set<Promise<unknown>>();
+    function fanOut(by: { userId: string }): void {
+      const p = logoutFanout.sessionEnded(by).catch(() => undefined).finally(() => fanOuts.delete(p));
+      fanOuts.add(p);
+    }
     const loginThrottle = throttle('login', config.auth.loginRateLimit);
     const discoveryInput: DiscoveryInput = {
       issuer: config.server.issuer,
       scopes: BUILTIN_SCOPES,
       idTokenAlgs: algs,
+      signingAlgs: algs,
       accessTokenAlgs: [config.security.accessTokenAlg],
       registrationEnabled: config.registration.enabled,
+      signupEnabled: config.signup.enabled,
     };
     return {
       config,
@@ -265,8 +317,10 @@ export async function createContainer(config: Config, options: ContainerOptions 
       authorize,
       loginThrottle,
       sharedStore: shared,
+      signup: new SignupService(accounts, config.signup.enabled),
       logout: new LogoutService({ clients, verifier, issuer: config.server.issuer }),
-      userinfo: new UserinfoService({ tokens, accounts }),
+      logoutFanout,
+      userinfo: new UserinfoService({ tokens, accounts, clients, sign: (alg, claims) => keystore.signer(alg).sign(claims), issuer: config.server.issuer }),
       projects,
       projectClients: new ProjectClients(clients, projects),
       scopes,
@@ -285,9 +339,14 @@ export async function createContainer(config: Config, options: ContainerOptions 
           config.auth.resources,
         ),
       async purgeExpired() {
-        return (await stores.tokens.purgeExpired(clock.now())) + (await keystore.prune()) + (await audit.purge());
+        // Session-client rows of sessions that ended without a logout (expired, replaced) go too.
+        return (await stores.tokens.purgeExpired(clock.now())) + (await keystore.prune()) + (await audit.purge()) + (await stores.sessionClients.purgeOrphans());
       },
       async close() {
+        // A CLI command that ended sessions hands its logout tokens over before the process goes.
+        await Promise.allSettled([...fanOuts]);
+        await delivery.drain(config.outbound.timeoutMs * 4);
+        delivery.stop();
         keystore.stop();
         await outbound.close();
         await shared?.close();

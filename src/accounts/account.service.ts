@@ -6,6 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 import { record, type AuditContext } from '../audit/audit-event.js';
 import type { AuditStore } from '../audit/audit.store.js';
+import { applyProfile, isEmpty, type ClaimChanges } from '../claims/claim-input.js';
+import { releaseClaims } from '../claims/release.js';
 import { BoundedQueue } from '../oauth/bounded-queue.js';
 import type { Clock } from '../oauth/clock.js';
 import { Conflict, InvalidRequest, NotFound } from '../oauth/errors.js';
@@ -25,6 +27,8 @@ export interface AccountDeps {
   hashConcurrency?: number;
   /** How many more may wait; beyond that verifyPassword throws TemporarilyUnavailable (503) at once. */
   hashQueueLength?: number;
+  /** Told after a change that ended every session of the user has committed (Back-Channel Logout). */
+  sessionsEnded?: (userId: string) => void;
 }
 
 export interface NewUser {
@@ -32,7 +36,11 @@ export interface NewUser {
   password?: string | undefined;
   givenName?: string | undefined;
   familyName?: string | undefined;
+  /** The full name as the person wrote it (sign-up); else made of the given and family names. */
+  name?: string | undefined;
   emailVerified?: boolean | undefined;
+  /** Standard claims (validated by parseClaimChanges); name defaults to given + family name. */
+  claims?: ClaimChanges | undefined;
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
@@ -59,18 +67,21 @@ export class AccountService {
     if (input.password !== undefined) this.checkPassword(input.password);
     if (await this.deps.users.findByEmail(email)) throw new Conflict(`a user with email ${email} already exists`);
     const now = this.deps.clock.now();
-    const name = [input.givenName, input.familyName].filter(Boolean).join(' ') || null;
+    const givenName = input.claims?.given_name ?? input.givenName ?? null;
+    const familyName = input.claims?.family_name ?? input.familyName ?? null;
+    const name = input.claims?.name ?? (input.name?.trim() || [givenName, familyName].filter(Boolean).join(' ') || null);
     const user: User = {
       id: randomUUID(),
       email,
       emailVerified: input.emailVerified ?? false,
-      givenName: input.givenName ?? null,
-      familyName: input.familyName ?? null,
+      givenName,
+      familyName,
       name,
       passwordHash: input.password === undefined ? null : await argon2Hash(input.password),
       disabledAt: null,
       createdAt: now,
       updatedAt: now,
+      profileClaims: applyProfile({}, input.claims?.profile ?? {}),
     };
     await this.deps.transaction(async ({ users, audit }) => {
       await users.insert(user);
@@ -100,6 +111,38 @@ export class AccountService {
     return this.deps.users.list(limit, offset);
   }
 
+  /**
+   * Sets or clears standard claims (already validated by parseClaimChanges) and, with them, the email and its
+   * verified flag; `updated_at` moves whenever anything changes.
+   */
+  async updateClaims(id: string, changes: ClaimChanges, email: { email?: string | undefined; emailVerified?: boolean | undefined }, ctx?: AuditContext): Promise<User> {
+    const user = await this.get(id);
+    if (isEmpty(changes) && email.email === undefined && email.emailVerified === undefined) return user;
+    const update: Partial<Omit<User, 'id' | 'createdAt'>> = {};
+    if (email.email !== undefined) {
+      const e = email.email.trim().toLowerCase();
+      if (!EMAIL.test(e) || e.length > 254) throw new InvalidRequest('email: must be an email address');
+      const other = await this.deps.users.findByEmail(e);
+      if (other && other.id !== id) throw new Conflict(`a user with email ${e} already exists`);
+      update.email = e;
+      // A new address is not verified unless the caller says so.
+      if (e !== user.email && email.emailVerified === undefined) update.emailVerified = false;
+    }
+    if (email.emailVerified !== undefined) update.emailVerified = email.emailVerified;
+    if (changes.name !== undefined) update.name = changes.name;
+    if (changes.given_name !== undefined) update.givenName = changes.given_name;
+    if (changes.family_name !== undefined) update.familyName = changes.family_name;
+    if (Object.keys(changes.profile).length) update.profileClaims = applyProfile(user.profileClaims ?? {}, changes.profile);
+    const now = this.deps.clock.now();
+    // updated_at is a number of seconds: a second change within the same second still moves it forward.
+    update.updatedAt = Math.max(now, user.updatedAt + 1);
+    await this.deps.transaction(async ({ users, audit }) => {
+      await users.update(id, update);
+      await record(audit, now, { action: 'user.claims_updated', target: { type: 'user', id } }, ctx);
+    });
+    return this.get(id);
+  }
+
   /** A new password ends every session, grant and refresh token of the account (whoever held the old one). */
   async setPassword(id: string, password: string, ctx?: AuditContext): Promise<void> {
     this.checkPassword(password);
@@ -111,6 +154,7 @@ export class AccountService {
       await access.revokeAll(id, now);
       await record(audit, now, { action: 'user.password_set', target: { type: 'user', id } }, ctx);
     });
+    this.deps.sessionsEnded?.(id);
   }
 
   /** Disabling ends the account's sessions, grants and refresh tokens in the same transaction. */
@@ -122,6 +166,7 @@ export class AccountService {
       if (disabled) await access.revokeAll(id, now);
       await record(audit, now, { action: disabled ? 'user.disabled' : 'user.enabled', target: { type: 'user', id } }, ctx);
     });
+    if (disabled) this.deps.sessionsEnded?.(id);
     return this.get(id);
   }
 
@@ -134,6 +179,7 @@ export class AccountService {
       await users.delete(id);
       await record(audit, now, { action: 'user.deleted', target: { type: 'user', id } }, ctx);
     });
+    this.deps.sessionsEnded?.(id);
   }
 
   /**
@@ -172,20 +218,9 @@ export class AccountService {
   }
 }
 
-/** OpenID Connect Core §5.4: the claims each scope releases. */
+/** OpenID Connect Core §5.4: the claims each scope releases (src/claims/release.ts has the rules). */
 export function claimsFor(user: User, scopes: readonly string[]): Record<string, unknown> {
-  const claims: Record<string, unknown> = { sub: user.id };
-  if (scopes.includes('profile')) {
-    if (user.name) claims['name'] = user.name;
-    if (user.givenName) claims['given_name'] = user.givenName;
-    if (user.familyName) claims['family_name'] = user.familyName;
-    claims['updated_at'] = user.updatedAt;
-  }
-  if (scopes.includes('email')) {
-    claims['email'] = user.email;
-    claims['email_verified'] = user.emailVerified;
-  }
-  return claims;
+  return { sub: user.id, ...releaseClaims(user, { scopes, scopeClaims: true, requested: undefined }) };
 }
 
 /** Never a password hash: the admin view of a user. */
@@ -197,6 +232,7 @@ export const userView = (u: User) => ({
   family_name: u.familyName,
   name: u.name,
   disabled: u.disabledAt !== null,
+  ...u.profileClaims,
   created_at: u.createdAt,
   updated_at: u.updatedAt,
 });

@@ -10,7 +10,7 @@
  * Maps are bounded; each node limits on its own, so N nodes allow at most N × each limit.
  */
 import type { Clock } from '../oauth/clock.js';
-import type { LoginAttempt, LoginThrottle, Reservation } from './login-throttle.js';
+import type { Gate, LoginAttempt, LoginThrottle, Reservation } from './login-throttle.js';
 
 const MAX_KEYS = 100_000;
 
@@ -59,15 +59,34 @@ export class MemoryLoginThrottle implements LoginThrottle {
     return Promise.resolve(this.reserveNow(attempt));
   }
 
-  private reserveNow({ account, ip }: LoginAttempt): Reservation {
+  peek(attempt: LoginAttempt): Promise<Gate> {
     const now = this.clock.now();
+    const wait = Math.max(...this.keys(attempt, now).keys.map((k) => this.wait(k, now)));
+    return Promise.resolve({ allowed: wait === 0, retryAfter: wait });
+  }
+
+  succeeded(attempt: LoginAttempt): void {
+    this.remember(this.keys(attempt, this.clock.now()).pairKey, this.clock.now());
+  }
+
+  /** The counters an attempt is checked against: an address known for the account skips the account-wide one. */
+  private keys({ account, ip }: LoginAttempt, now: number): { pairKey: string; keys: string[] } {
     const name = account.trim().toLowerCase();
     const pairKey = `p:${name}\n${ip}`;
-    const ipKey = `i:${ip}`;
-    const accountKey = `a:${name}`;
     const knownUntil = this.known.get(pairKey);
     const knownAddress = knownUntil !== undefined && knownUntil > now;
-    const keys = knownAddress ? [pairKey, ipKey] : [pairKey, ipKey, accountKey];
+    return { pairKey, keys: knownAddress ? [pairKey, `i:${ip}`] : [pairKey, `i:${ip}`, `a:${name}`] };
+  }
+
+  private remember(pairKey: string, now: number): void {
+    this.counters.delete(pairKey);
+    this.known.delete(pairKey);
+    this.known.set(pairKey, now + this.limits.knownAddressLifetime);
+  }
+
+  private reserveNow(attempt: LoginAttempt): Reservation {
+    const now = this.clock.now();
+    const { pairKey, keys } = this.keys(attempt, now);
     const wait = Math.max(...keys.map((k) => this.wait(k, now)));
     if (wait > 0) return { allowed: false, retryAfter: wait, exhausted: true, succeeded: () => {}, release: () => {} };
     for (const key of keys) this.count(key, now);
@@ -88,9 +107,7 @@ export class MemoryLoginThrottle implements LoginThrottle {
       release: refund,
       succeeded: () => {
         refund();
-        this.counters.delete(pairKey);
-        this.known.delete(pairKey);
-        this.known.set(pairKey, now + this.limits.knownAddressLifetime);
+        this.remember(pairKey, now);
       },
     };
   }

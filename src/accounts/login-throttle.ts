@@ -24,7 +24,21 @@ export interface Reservation {
   release(): void;
 }
 
+/** Whether an attempt would be refused now; nothing is counted. */
+export interface Gate {
+  readonly allowed: boolean;
+  readonly retryAfter: number;
+}
+
 export interface LoginThrottle {
   /** Counts the attempt against every limit that applies, or refuses it without counting. */
   reserve(attempt: LoginAttempt): Promise<Reservation>;
+  /**
+   * For checks that cost next to nothing (an HMAC, a signature): is this attempt refused right now? Nothing is
+   * counted, so a busy client's concurrent requests never take each other's slots; only failures are counted
+   * afterwards, through `reserve`.
+   */
+  peek(attempt: LoginAttempt): Promise<Gate>;
+  /** An attempt checked without a reservation succeeded: as Reservation.succeeded (clear, remember the address). */
+  succeeded(attempt: LoginAttempt): void;
 }

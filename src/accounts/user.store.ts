@@ -1,3 +1,5 @@
+import type { ProfileClaims } from '../claims/catalogue.js';
+
 export interface User {
   id: string;
   email: string;
@@ -10,6 +12,8 @@ export interface User {
   disabledAt: number | null;
   createdAt: number;
   updatedAt: number;
+  /** The standard claims (OpenID Connect Core §5.1) without a field of their own; `{}` when none are set. */
+  profileClaims?: ProfileClaims;
 }
 
 export interface UserIdentity {

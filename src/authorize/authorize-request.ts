@@ -3,9 +3,12 @@
  * require: first client_id and redirect_uri, whose failure must never redirect (§4.1.2.1); then everything
  * else, whose failure is redirected to the verified redirect_uri with state and iss.
  */
+import { demandsUnmetAcr, parseClaimsRequest, type ClaimsRequest } from '../claims/claims-request.js';
 import type { Client } from '../clients/client.js';
+import { JARM_MODES, type JarmMode } from '../jarm/jarm.js';
 import type { OAuthError } from '../oauth/errors.js';
 import {
+  AccessDenied,
   InvalidRequest,
   InvalidScope,
   RequestNotSupported,
@@ -15,14 +18,18 @@ import {
 import { isCodeChallenge } from '../oauth/pkce.js';
 import { matchRedirectUri } from '../oauth/redirect-uri.js';
 import { grantScopes, parseScope } from '../oauth/scope.js';
+import type { ResponseTarget } from './response-mode.js';
 
-export type ResponseMode = 'query' | 'fragment' | 'form_post';
+export type ResponseMode = 'query' | 'fragment' | 'form_post' | JarmMode;
+export const RESPONSE_MODES: readonly string[] = ['query', 'fragment', 'form_post', ...JARM_MODES];
 
 export interface AuthorizationRequest {
   clientId: string;
   redirectUri: string;
   responseMode: ResponseMode;
   state: string | undefined;
+  /** The client's authorization_signed_response_alg, for the JARM modes. */
+  responseAlg?: string | null | undefined;
   scopes: string[];
   nonce: string | undefined;
   codeChallenge: string | undefined;
@@ -30,8 +37,8 @@ export interface AuthorizationRequest {
   maxAge: number | undefined;
   loginHint: string | undefined;
   resource: string | undefined;
-  /** Claims the client asked for in the ID token (`claims` parameter, id_token member). */
-  idTokenClaims: string[];
+  /** The normalized `claims` parameter (OpenID Connect Core §5.5), null when absent. */
+  claims: ClaimsRequest | null;
 }
 
 /** A failure before the redirect URI is verified: shown as an error page, never redirected. */
@@ -46,16 +53,21 @@ export class RedirectableError extends Error {
   readonly redirectUri: string;
   readonly responseMode: ResponseMode;
   readonly state: string | undefined;
-  constructor(cause: OAuthError, target: { redirectUri: string; responseMode: ResponseMode; state: string | undefined }) {
+  readonly clientId: string | undefined;
+  readonly responseAlg: string | null | undefined;
+  constructor(cause: OAuthError, target: ResponseTarget) {
     super(cause.description);
     this.cause = cause;
     this.redirectUri = target.redirectUri;
     this.responseMode = target.responseMode;
     this.state = target.state;
+    this.clientId = target.clientId;
+    this.responseAlg = target.responseAlg;
   }
 }
 
-const PROMPTS = ['none', 'login', 'consent', 'select_account'];
+/** `create` is accepted always and ignored when sign-up is off (Initiating User Registration 1.0 §4.1). */
+const PROMPTS = ['none', 'login', 'consent', 'select_account', 'create'];
 
 /** Step 1: client_id and redirect_uri. */
 export function verifyRedirect(client: Client | undefined, params: Record<string, string>): { client: Client; redirectUri: string } {
@@ -78,13 +90,14 @@ export function verifyRedirect(client: Client | undefined, params: Record<string
 /** Step 2: the rest, in order. Throws RedirectableError. */
 export function checkAuthorizationRequest(client: Client, redirectUri: string, p: Record<string, string>): AuthorizationRequest {
   const modeParam = p['response_mode'];
-  const responseMode: ResponseMode = modeParam === 'fragment' || modeParam === 'form_post' ? modeParam : 'query';
-  const target = { redirectUri, responseMode, state: p['state'] };
+  const responseMode: ResponseMode = modeParam !== undefined && RESPONSE_MODES.includes(modeParam) ? (modeParam as ResponseMode) : 'query';
+  const responseAlg = client.authorizationSignedResponseAlg;
+  const target: ResponseTarget = { redirectUri, responseMode, state: p['state'], clientId: client.clientId, responseAlg };
   const fail = (err: OAuthError): never => {
     throw new RedirectableError(err, target);
   };
 
-  if (modeParam !== undefined && !['query', 'fragment', 'form_post'].includes(modeParam)) fail(new InvalidRequest('unsupported response_mode'));
+  if (modeParam !== undefined && !RESPONSE_MODES.includes(modeParam)) fail(new InvalidRequest('unsupported response_mode'));
   if (p['request'] !== undefined) fail(new RequestNotSupported('request objects are not supported'));
   if (p['request_uri'] !== undefined) fail(new RequestUriNotSupported('request_uri is not supported'));
   if (p['response_type'] === undefined) fail(new InvalidRequest('response_type is required'));
@@ -116,7 +129,8 @@ export function checkAuthorizationRequest(client: Client, redirectUri: string, p
   if (prompt.some((x) => !PROMPTS.includes(x))) fail(new InvalidRequest('unsupported prompt value'));
   if (prompt.includes('none') && prompt.length > 1) fail(new InvalidRequest('prompt=none cannot be combined'));
 
-  let maxAge: number | undefined;
+  // OIDC Dynamic Client Registration §2: default_max_age applies when the request has no max_age.
+  let maxAge: number | undefined = client.defaultMaxAge ?? undefined;
   if (p['max_age'] !== undefined) {
     if (!/^\d{1,10}$/.test(p['max_age'])) fail(new InvalidRequest('max_age must be a non-negative integer'));
     maxAge = Number(p['max_age']);
@@ -127,15 +141,15 @@ export function checkAuthorizationRequest(client: Client, redirectUri: string, p
     fail(new InvalidRequest('the requested resource is not allowed for this client'));
   }
 
-  let idTokenClaims: string[] = [];
+  let claims: ClaimsRequest | null = null;
   if (p['claims'] !== undefined) {
     try {
-      const parsed = JSON.parse(p['claims']) as { id_token?: Record<string, unknown> };
-      if (parsed === null || typeof parsed !== 'object') throw new Error('not an object');
-      idTokenClaims = Object.keys(parsed.id_token ?? {});
-    } catch {
-      fail(new InvalidRequest('claims must be a JSON object'));
+      claims = parseClaimsRequest(p['claims']);
+    } catch (err) {
+      fail(err as InvalidRequest);
     }
+    // §5.5.1.1: an essential acr with values that cannot be met is a failed authentication.
+    if (demandsUnmetAcr(claims)) fail(new AccessDenied('the requested essential acr values cannot be met'));
   }
 
   return {
@@ -143,13 +157,14 @@ export function checkAuthorizationRequest(client: Client, redirectUri: string, p
     redirectUri,
     responseMode,
     state: p['state'],
+    ...(responseAlg ? { responseAlg } : {}),
     scopes,
     nonce: p['nonce'],
     codeChallenge: challenge,
-    prompt: prompt.map((x) => (x === 'select_account' ? 'login' : x)),
+    prompt,
     maxAge,
     loginHint: p['login_hint'],
     resource,
-    idTokenClaims,
+    claims,
   };
 }

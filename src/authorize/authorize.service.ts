@@ -3,6 +3,7 @@
  * an interaction (interaction.ts): state sealed into an HttpOnly cookie, with a CSRF token that must also be
  * in the form, so a form posted from elsewhere, or to another browser's interaction, is refused.
  */
+import { claimsBeyondScopes } from '../claims/claims-request.js';
 import { randomUUID } from 'node:crypto';
 import type { AccountService } from '../accounts/account.service.js';
 import { record, type AuditContext } from '../audit/audit-event.js';
@@ -12,6 +13,7 @@ import type { Client } from '../clients/client.js';
 import type { ClientService } from '../clients/client.service.js';
 import { recordConsent, type ConsentService } from '../grants/consent.service.js';
 import type { ConsentStore } from '../grants/consent.store.js';
+import type { JarmEncoder } from '../jarm/jarm.js';
 import type { Clock } from '../oauth/clock.js';
 import { AccessDenied, ConsentRequired, InvalidRequest, InvalidScope, LoginRequired, type OAuthError } from '../oauth/errors.js';
 import { sha256 } from '../oauth/hash.js';
@@ -24,12 +26,16 @@ import {
   verifyRedirect,
   type AuthorizationRequest,
 } from './authorize-request.js';
+import type { RequestObjectVerifier } from '../request-object/request-object.js';
 import type { CodeStore } from './code.store.js';
 import { InteractionInvalid, MAX_SEALED_LENGTH, type Interaction, type InteractionSealer, type PendingLogin } from './interaction.js';
-import { buildResponse, type AuthorizationResponse } from './response-mode.js';
+import { chooserAccounts, type ChooserAccount } from './interaction-select.js';
+import { buildResponse, type AuthorizationResponse, type ResponseTarget } from './response-mode.js';
 
 export interface AuthorizeDeps {
   clients: ClientService;
+  /** Verifies and merges `request` objects (OIDC Core §6.1). */
+  requestObjects: Pick<RequestObjectVerifier, 'resolve'>;
   accounts: AccountService;
   consents: ConsentService;
   codes: CodeStore;
@@ -39,13 +45,19 @@ export interface AuthorizeDeps {
   sessions: SessionService;
   clock: Clock;
   issuer: string;
+  /** Signs the JARM response modes (src/jarm/). */
+  jarm: JarmEncoder;
   codeExpiry: number;
   grantExpiry: number;
   interactionExpiry: number;
+  /** Self-service sign-up is on (signup/): prompt=create opens it; off, prompt=create is ignored. */
+  signupEnabled?: boolean;
   /** Withholds operator-only scopes the signed-in person's role does not allow (projects/operator-scopes.ts). */
   operatorScopes: { grantable(projectId: string, userId: string, requested: readonly string[]): Promise<string[]> };
   /** Describes scopes for the consent page (the registry's descriptions). */
   scopes: { describe(projectId: string, scopes: readonly string[]): Promise<Array<{ name: string; description: string }>> };
+  /** The `sub` each client sees (src/subjects/); without it, the local user id. */
+  subjects?: { subjectFor(client: Client, userId: string): string };
   /** Runs `fn` with stores bound to one transaction: completing an interaction commits once. */
   transaction<T>(
     fn: (stores: { consents: ConsentStore; codes: CodeStore; sessions: SessionStore; users: UserStore; audit: AuditStore }) => Promise<T>,
@@ -61,7 +73,8 @@ export interface SignIn {
   created?: { cookie: string; replaces: BrowserSession | undefined };
 }
 
-export type Step = 'login' | 'consent';
+/** `select`: the account chooser of `prompt=select_account` (interaction-select.ts); `signup`: prompt=create. */
+export type Step = 'login' | 'consent' | 'select' | 'signup';
 
 export interface InteractionView {
   step: Step;
@@ -72,6 +85,8 @@ export interface InteractionView {
   user: User | undefined;
   /** The scopes asked for, described for the consent page (not needed by the login step). */
   scopes?: Array<{ name: string; description: string }>;
+  /** The accounts this browser is signed in to, for the account chooser. */
+  accounts?: ChooserAccount[];
 }
 
 export type Outcome =
@@ -85,9 +100,16 @@ export class AuthorizeService {
     this.deps = deps;
   }
 
-  /** GET/POST /oauth/authorize. Throws UnsafeRedirect when the redirect URI cannot be trusted. */
-  async authorize(params: Record<string, string>, session: BrowserSession | undefined): Promise<Outcome> {
-    const { client, redirectUri } = verifyRedirect(params['client_id'] ? await this.deps.clients.find(params['client_id']) : undefined, params);
+  /**
+   * GET/POST /oauth/authorize. Throws UnsafeRedirect when the redirect URI cannot be trusted. `held` lists
+   * every live session of the browser (current first), for the account chooser.
+   */
+  async authorize(query: Record<string, string>, session: BrowserSession | undefined, held: readonly BrowserSession[] = session ? [session] : []): Promise<Outcome> {
+    const found = query['client_id'] ? await this.deps.clients.find(query['client_id']) : undefined;
+    // A `request` object's parameters replace the query's (request-object/request-object.ts).
+    const params = await this.deps.requestObjects.resolve(found, query);
+    if (params instanceof RedirectableError) return { kind: 'respond', response: this.error(params, params.cause) };
+    const { client, redirectUri } = verifyRedirect(found, params);
     let request: AuthorizationRequest;
     try {
       request = checkAuthorizationRequest(client, redirectUri, params);
@@ -95,10 +117,22 @@ export class AuthorizeService {
       if (err instanceof RedirectableError) return { kind: 'respond', response: this.error(err, err.cause) };
       throw err;
     }
+    // Initiating User Registration 1.0 §4.1: prompt=create shows sign-up; an OP without it ignores the value.
+    if (request.prompt.includes('create')) {
+      if (this.deps.signupEnabled) return this.startInteraction(client, request, undefined, undefined, 'signup');
+      request = { ...request, prompt: request.prompt.filter((p) => p !== 'create') };
+    }
     const now = this.deps.clock.now();
+    // OIDC Core §3.1.2.1 select_account: the chooser whenever the browser holds a session, even one, so the
+    // person can pick another account; with none the login page is where an account is chosen.
+    if (request.prompt.includes('select_account') && !request.prompt.includes('login')) {
+      const accounts = await chooserAccounts(this.deps.accounts, held);
+      if (accounts.length > 0) return this.startInteraction(client, request, undefined, accounts);
+    }
     const user = session ? await this.deps.accounts.find(session.userId) : undefined;
     const active = user && user.disabledAt === null ? user : undefined;
-    const tooOld = request.maxAge !== undefined && session !== undefined && now - session.authTime > request.maxAge;
+    // OIDC Core §3.1.2.1: max_age=0 asks for a fresh login even within the same second.
+    const tooOld = request.maxAge !== undefined && session !== undefined && (request.maxAge === 0 || now - session.authTime > request.maxAge);
     const needsLogin = !active || request.prompt.includes('login') || tooOld;
     if (active && !needsLogin) {
       const gated = await this.withholdOperatorScopes(client, active, request);
@@ -137,7 +171,7 @@ export class AuthorizeService {
    */
   async resume(id: string, step: Step, sealed: string | undefined, formCsrf: string | undefined): Promise<{ interaction: Interaction; client: Client }> {
     const interaction = this.deps.sealer.open(id, sealed, formCsrf, this.deps.clock.now());
-    if (step === 'login' && interaction.userId !== null) throw new InteractionInvalid('This sign-in request already has a signed-in user.');
+    if (step !== 'consent' && interaction.userId !== null) throw new InteractionInvalid('This sign-in request already has a signed-in user.');
     if (step === 'consent' && interaction.userId === null) throw new InteractionInvalid('This sign-in request has no signed-in user.');
     const client = await this.deps.clients.find(interaction.clientId);
     if (!client) throw new InteractionInvalid('The application is no longer registered.');
@@ -174,9 +208,52 @@ export class AuthorizeService {
     return signIn;
   }
 
+  /**
+   * Cancel, on any page of an interaction (login, account chooser, consent): the interaction ends and the
+   * client gets access_denied with state and iss in its response mode. Nothing is stored: a login made in this
+   * interaction ends with it (its session was never written).
+   */
+  cancel(id: string, sealed: string | undefined, formCsrf: string | undefined): AuthorizationResponse {
+    const interaction = this.deps.sealer.open(id, sealed, formCsrf, this.deps.clock.now());
+    return this.error(interaction.request, new AccessDenied('the user canceled the request'));
+  }
+
+  /** The account chooser's "use another account": the same interaction continues at the login page. */
+  async chooseAnother(interaction: Interaction, client: Client): Promise<InteractionView> {
+    return this.view('login', interaction, client, undefined);
+  }
+
+  /**
+   * The account chooser's pick: `chosen` is one of the browser's own sessions (the route checked). Continues as
+   * the authorization endpoint would for that session: max_age, operator scopes, consent, then the code.
+   */
+  async afterSelect(interaction: Interaction, client: Client, chosen: BrowserSession): Promise<Outcome> {
+    // Only an interaction that showed the chooser takes a pick: a login page (prompt=login, say) must not be
+    // skipped by posting an existing session to it.
+    const prompt = interaction.request.prompt;
+    if (!prompt.includes('select_account') || prompt.includes('login')) throw new InteractionInvalid('This sign-in request asks you to sign in.');
+    const user = await this.deps.accounts.find(chosen.userId);
+    if (!user || user.disabledAt !== null) throw new InteractionInvalid('This account is disabled.');
+    let request = interaction.request;
+    if (request.maxAge !== undefined && this.deps.clock.now() - chosen.authTime > request.maxAge) {
+      return { kind: 'interact', view: await this.view('login', interaction, client, undefined) };
+    }
+    const gated = await this.withholdOperatorScopes(client, user, request);
+    if (!gated.ok) return this.fail(request, gated.error);
+    request = gated.request;
+    const current = request === interaction.request ? interaction : { ...interaction, request };
+    if (await this.needsConsent(client, user, request)) {
+      return { kind: 'interact', view: await this.view('consent', { ...current, userId: user.id }, client, user) };
+    }
+    return { kind: 'respond', response: await this.completeOnce(interaction.id, request, user, chosen, await this.grantExpiry(request.clientId), this.deps.codes) };
+  }
+
   private async view(step: Step, interaction: Interaction, client: Client, user: User | undefined): Promise<InteractionView> {
     const scopes = await this.deps.scopes.describe(client.projectId, interaction.request.scopes);
-    return { step, interaction, sealed: this.deps.sealer.seal(interaction), client, user, scopes };
+    // Claims asked for by name (OIDC Core §5.5) beyond what the scopes release are shown, and so consented to.
+    const extra = claimsBeyondScopes(interaction.request.claims, interaction.request.scopes);
+    const shown = extra.length ? [...scopes, { name: extra.join(', '), description: 'details the application asks for by name' }] : scopes;
+    return { step, interaction, sealed: this.deps.sealer.seal(interaction), client, user, scopes: shown };
   }
 
   /** Who decides on the consent page: the login made in the interaction, else the browser's own session. */
@@ -241,6 +318,8 @@ export class AuthorizeService {
 
   /** Issues the code under grant `id`; refused when that grant exists (a completed interaction replayed). */
   private async completeOnce(id: string, request: AuthorizationRequest, user: User, session: BrowserSession, grantExpiry: number, codes: CodeStore) {
+    const wrongUser = await this.notRequestedSubject(request, user);
+    if (wrongUser) return this.error(request, wrongUser);
     const response = await this.issueCode(request, user, session, id, grantExpiry, codes);
     if (!response) throw new InteractionInvalid('This sign-in request was already completed.');
     return response;
@@ -249,12 +328,21 @@ export class AuthorizeService {
   private async needsConsent(client: Client, user: User, request: AuthorizationRequest): Promise<boolean> {
     if (request.prompt.includes('consent')) return true;
     if (client.skipConsent) return false;
+    if (claimsBeyondScopes(request.claims, request.scopes).length) return true;
     return !(await this.deps.consents.covers(user.id, client.clientId, request.scopes));
   }
 
-  private async startInteraction(client: Client, request: AuthorizationRequest, user: User | undefined): Promise<Outcome> {
+  private async startInteraction(
+    client: Client,
+    request: AuthorizationRequest,
+    user: User | undefined,
+    accounts?: ChooserAccount[],
+    step?: 'signup',
+  ): Promise<Outcome> {
     const interaction = this.deps.sealer.start(client.clientId, request, user?.id ?? null, this.deps.clock.now() + this.deps.interactionExpiry);
-    const view = await this.view(user ? 'consent' : 'login', interaction, client, user);
+    const view = accounts
+      ? { ...(await this.view('select', interaction, client, undefined)), accounts }
+      : await this.view(step ?? (user ? 'consent' : 'login'), interaction, client, user);
     // Only an oversized request (a huge state, say) gets here; its cookie would be dropped by the browser.
     if (view.sealed.length > MAX_SEALED_LENGTH) return this.fail(request, new InvalidRequest('the authorization request is too large'));
     return { kind: 'interact', view };
@@ -276,8 +364,9 @@ export class AuthorizeService {
   ): Promise<AuthorizationResponse | undefined> {
     const now = this.deps.clock.now();
     const code = randomToken(32);
+    const claimsJson = request.claims ? JSON.stringify(request.claims) : null;
     const issued = await codes.issue(
-      { id: grantId, clientId: request.clientId, userId: user.id, scope: request.scopes.join(' '), createdAt: now, expiresAt: now + grantExpiry, revokedAt: null },
+      { id: grantId, clientId: request.clientId, userId: user.id, scope: request.scopes.join(' '), createdAt: now, expiresAt: now + grantExpiry, revokedAt: null, claims: claimsJson },
       {
         codeHash: sha256(code),
         grantId,
@@ -292,21 +381,34 @@ export class AuthorizeService {
         authTime: session.authTime,
         sid: session.sid,
         amr: JSON.stringify(session.amr),
-        claims: request.idTokenClaims.length ? JSON.stringify(request.idTokenClaims) : null,
+        claims: claimsJson,
         createdAt: now,
         expiresAt: now + this.deps.codeExpiry,
         consumedAt: null,
       },
     );
-    return issued ? buildResponse(request, { code }, this.deps.issuer) : undefined;
+    return issued ? buildResponse(request, { code }, this.deps.issuer, this.deps.jarm) : undefined;
+  }
+
+  /**
+   * OpenID Connect Core §5.5.1: when the id_token member asks for `sub` with a value, only that End-User may
+   * get a positive response; anyone else ends in login_required (prompt=none) or access_denied.
+   */
+  private async notRequestedSubject(request: AuthorizationRequest, user: User): Promise<OAuthError | undefined> {
+    const wanted = request.claims?.id_token?.['sub']?.value;
+    if (wanted === undefined) return undefined;
+    const client = await this.deps.clients.find(request.clientId);
+    const sub = client && this.deps.subjects ? this.deps.subjects.subjectFor(client, user.id) : user.id;
+    if (wanted === sub) return undefined;
+    return request.prompt.includes('none') ? new LoginRequired('the signed-in user is not the requested subject') : new AccessDenied('the signed-in user is not the requested subject');
   }
 
   private fail(request: AuthorizationRequest, err: OAuthError): { kind: 'respond'; response: AuthorizationResponse } {
     return { kind: 'respond', response: this.error(request, err) };
   }
 
-  private error(target: Pick<AuthorizationRequest, 'redirectUri' | 'responseMode' | 'state'>, err: OAuthError): AuthorizationResponse {
-    return buildResponse(target, { error: err.error, error_description: err.description }, this.deps.issuer);
+  private error(target: ResponseTarget, err: OAuthError): AuthorizationResponse {
+    return buildResponse(target, { error: err.error, error_description: err.description }, this.deps.issuer, this.deps.jarm);
   }
 }
 

@@ -7,6 +7,8 @@ export interface Grant {
   createdAt: number;
   expiresAt: number;
   revokedAt: number | null;
+  /** The normalized `claims` request parameter (JSON), kept for userinfo and refreshed ID tokens. */
+  claims?: string | null;
 }
 
 export interface AuthorizationCode {
@@ -23,7 +25,7 @@ export interface AuthorizationCode {
   authTime: number;
   sid: string | null;
   amr: string | null;
-  /** JSON list of claim names the client asked for in the ID token (`claims` parameter). */
+  /** The normalized `claims` request parameter (JSON, src/claims/claims-request.ts). */
   claims: string | null;
   createdAt: number;
   expiresAt: number;

@@ -15,7 +15,7 @@ const request: AuthorizationRequest = {
   maxAge: undefined,
   loginHint: undefined,
   resource: undefined,
-  idTokenClaims: [],
+  claims: null,
 };
 
 describe('InteractionSealer', () => {

@@ -6,7 +6,7 @@ import { createLocalJWKSet, decodeJwt, errors, jwtVerify, type JSONWebKeySet, ty
 import type { Clock } from '../oauth/clock.js';
 import type { OutboundFetcher } from '../outbound/outbound-fetch.js';
 import { InvalidClient, InvalidRequest, TooManyRequests } from '../oauth/errors.js';
-import type { LoginThrottle } from '../accounts/login-throttle.js';
+import type { LoginAttempt, LoginThrottle } from '../accounts/login-throttle.js';
 import { sha256 } from '../oauth/hash.js';
 import { ASYMMETRIC_ASSERTION_ALGS, HMAC_ASSERTION_ALGS, type AuthMethod, type Client } from './client.js';
 import type { ClientService } from './client.service.js';
@@ -18,6 +18,10 @@ const MAX_ASSERTION_LIFETIME = 3600;
 const CLOCK_SKEW = 30;
 /** A JWKS that lacks the assertion's key is fetched again only when the cached copy is older than this. */
 const JWKS_REFETCH_AFTER_MS = 30_000;
+/** verify() without hashing: only an argon2id verification can settle this secret. */
+const NEEDS_HASH = Symbol('needs argon2id');
+
+const tooMany = (retryAfter: number) => new TooManyRequests(`too many failed client authentications; retry after ${retryAfter} s`, retryAfter);
 
 export interface ClientCredentials {
   /** The Authorization header, if any. */
@@ -66,6 +70,8 @@ export class ClientAuthenticator {
   private readonly fetchedSets = new WeakMap<object, ReturnType<typeof createLocalJWKSet>>();
 
   private readonly deps: ClientAuthDeps;
+  /** argon2id verifications in flight by (client, address, SHA-256 of the secret); in memory only. */
+  private readonly hashing = new Map<string, Promise<Client>>();
 
   constructor(deps: ClientAuthDeps) {
     this.deps = deps;
@@ -74,14 +80,47 @@ export class ClientAuthenticator {
   /** Returns the authenticated client or throws invalid_client (401) / invalid_request / too_many_requests (429). */
   async authenticate(req: ClientCredentials, endpointUrl: string): Promise<Client> {
     const presented = this.presented(req);
-    // A public client presents nothing to guess; everything else counts against the limits until it succeeds.
-    if (presented.method === 'none' || !this.deps.throttle || !req.ip) return this.verify(presented, endpointUrl);
-    const reservation = await this.deps.throttle.reserve({ account: presented.clientId, ip: req.ip });
-    if (!reservation.allowed) {
-      throw new TooManyRequests(`too many failed client authentications; retry after ${reservation.retryAfter} s`, reservation.retryAfter);
-    }
+    const throttle = this.deps.throttle;
+    // A public client presents nothing to guess.
+    if (presented.method === 'none' || !throttle || !req.ip) return (await this.verify(presented, endpointUrl, true)) as Client;
+    const attempt = { account: presented.clientId, ip: req.ip };
+    const gate = await throttle.peek(attempt);
+    if (!gate.allowed) throw tooMany(gate.retryAfter);
+    // Cheap checks first (an HMAC, a cached argon2id match, a signature), uncounted: a busy client's concurrent
+    // requests never take each other's slots. Only a failure is counted, and an argon2id hash is run only after
+    // its slot is taken, so a burst of guesses cannot outrun the limit.
+    let refused: InvalidClient | undefined;
     try {
-      const client = await this.verify(presented, endpointUrl);
+      const quick = await this.verify(presented, endpointUrl, false);
+      if (quick !== NEEDS_HASH) {
+        throttle.succeeded(attempt);
+        return quick;
+      }
+    } catch (err) {
+      if (!(err instanceof InvalidClient)) throw err;
+      refused = err;
+    }
+    if (refused) {
+      const reservation = await throttle.reserve(attempt);
+      throw reservation.allowed ? refused : tooMany(reservation.retryAfter);
+    }
+    // Requests with the same secret from the same address share one slot and one hash: a client's burst after
+    // a restart is one attempt, not one per request.
+    const key = `${presented.method}\n${attempt.account}\n${attempt.ip}\n${sha256(presented.secret ?? '')}`;
+    let hashed = this.hashing.get(key);
+    if (!hashed) {
+      hashed = this.hashed(presented, endpointUrl, attempt, throttle).finally(() => this.hashing.delete(key));
+      this.hashing.set(key, hashed);
+    }
+    return hashed;
+  }
+
+  /** A secret only argon2id can settle: its slot is taken before the hash runs. */
+  private async hashed(presented: Presented, endpointUrl: string, attempt: LoginAttempt, throttle: LoginThrottle): Promise<Client> {
+    const reservation = await throttle.reserve(attempt);
+    if (!reservation.allowed) throw tooMany(reservation.retryAfter);
+    try {
+      const client = (await this.verify(presented, endpointUrl, true)) as Client;
       reservation.succeeded();
       return client;
     } catch (err) {
@@ -91,7 +130,8 @@ export class ClientAuthenticator {
     }
   }
 
-  private async verify(presented: Presented, endpointUrl: string): Promise<Client> {
+  /** With `hashing` false, answers NEEDS_HASH instead of running an argon2id verification. */
+  private async verify(presented: Presented, endpointUrl: string, hashing: boolean): Promise<Client | typeof NEEDS_HASH> {
     const usedBasic = presented.method === 'client_secret_basic';
     const fail = (detail: string): never => {
       throw InvalidClient.challenge(usedBasic, detail);
@@ -109,6 +149,17 @@ export class ClientAuthenticator {
       case 'client_secret_basic':
       case 'client_secret_post': {
         const now = this.deps.clock.now();
+        if (!hashing) {
+          const quick = async () => this.deps.hasher.quickMatch(await this.deps.store.secrets(client.clientId, now), presented.secret ?? '', now);
+          let found = await quick();
+          // The cached secrets may predate a rotation made by another process: ask the database once more.
+          if (found !== 'match') {
+            this.deps.store.forget?.(client.clientId);
+            found = await quick();
+          }
+          if (found === 'match') return client;
+          return found === 'unknown' ? NEEDS_HASH : fail('wrong client secret');
+        }
         // Rows verified once are skipped on the second pass: a wrong secret costs one argon2id per live secret.
         const tried = new Set<string>();
         const check = async () => this.deps.hasher.verify(await this.deps.store.secrets(client.clientId, now), presented.secret ?? '', now, tried);

@@ -5,6 +5,8 @@
 import { InvalidClientMetadata, InvalidRedirectUri } from '../oauth/errors.js';
 import { redirectUriProblem, isLoopback } from '../oauth/redirect-uri.js';
 import { isScopeToken } from '../oauth/scope.js';
+import { oidcRegistrationFields, reconcileTypes } from './registration-rules.js';
+import { LOGOUT_METADATA_FIELDS, validateLogoutMetadata } from './logout-metadata.js';
 import { ASSERTION_ALGS, AUTH_METHODS, GRANT_TYPES, type AuthMethod, type Client, type GrantType } from './client.js';
 
 export type ClientMetadataInput = Record<string, unknown>;
@@ -22,6 +24,8 @@ export interface MetadataContext {
   resources: readonly string[];
   /** `registration.allowedScopes`: the only scopes a self-registered client may hold (never an operator scope). */
   registrationScopes: readonly string[];
+  /** `outbound.allowInsecureLoopback`: http logout URIs to a loopback host are accepted (development only). */
+  allowInsecureLoopback?: boolean;
 }
 
 export type ClientFields = Omit<
@@ -29,7 +33,7 @@ export type ClientFields = Omit<
   'clientId' | 'projectId' | 'secretEnc' | 'isDefault' | 'registrationAccessTokenHash' | 'createdAt' | 'updatedAt'
 >;
 
-const DESCRIPTIVE = ['client_uri', 'logo_uri', 'tos_uri', 'policy_uri', 'contacts', 'software_id', 'software_version'];
+const DESCRIPTIVE = ['client_uri', 'logo_uri', 'tos_uri', 'policy_uri', 'contacts', 'software_id', 'software_version', 'initiate_login_uri'];
 const KNOWN = new Set([
   ...DESCRIPTIVE,
   'client_name',
@@ -47,9 +51,20 @@ const KNOWN = new Set([
   'pkce_required',
   'skip_consent',
   'id_token_signed_response_alg',
+  'userinfo_signed_response_alg',
+  'introspection_signed_response_alg',
+  'authorization_signed_response_alg',
   'access_token_ttl',
   'refresh_token_ttl',
   'id_token_ttl',
+  // OIDC Dynamic Client Registration §2 (registration-rules.ts)
+  'application_type',
+  'request_object_signing_alg',
+  'default_max_age',
+  'require_auth_time',
+  ...LOGOUT_METADATA_FIELDS,
+  'subject_type',
+  'sector_identifier_uri',
   // handled by the service, not here
   'client_id',
   'client_secret',
@@ -126,17 +141,17 @@ export function validateClientMetadata(input: ClientMetadataInput, ctx: Metadata
   if (!AUTH_METHODS.includes(authMethod)) fail('token_endpoint_auth_method', `must be one of ${AUTH_METHODS.join(', ')}`);
   const clientType = authMethod === 'none' ? 'public' : 'confidential';
 
-  const grantTypes = stringList(input, 'grant_types', ['authorization_code']) as GrantType[];
-  for (const g of grantTypes) {
+  const givenGrants = stringList(input, 'grant_types', ['authorization_code']) as GrantType[];
+  for (const g of givenGrants) {
     if (!GRANT_TYPES.includes(g)) fail('grant_types', `unsupported grant type ${g}`);
   }
-  if (grantTypes.length === 0) fail('grant_types', 'must not be empty');
+  if (givenGrants.length === 0) fail('grant_types', 'must not be empty');
+  const givenResponses = stringList(input, 'response_types', givenGrants.includes('authorization_code') ? ['code'] : []);
+  for (const r of givenResponses) if (r !== 'code') fail('response_types', `unsupported response type ${r}`);
+  // RFC 7591 §2.1: inconsistent grant_types / response_types are replaced by consistent ones (registration-rules.ts).
+  const { grantTypes, responseTypes } = reconcileTypes(givenGrants, givenResponses, stringList(input, 'redirect_uris', []));
+  if (grantTypes.length === 0) fail('grant_types', 'refresh_token requires authorization_code');
   const usesCode = grantTypes.includes('authorization_code');
-  const responseTypes = stringList(input, 'response_types', usesCode ? ['code'] : []);
-  for (const r of responseTypes) if (r !== 'code') fail('response_types', `unsupported response type ${r}`);
-  // RFC 7591 §2.1: grant_types and response_types must be consistent.
-  if (usesCode !== responseTypes.includes('code')) fail('response_types', 'code requires the authorization_code grant type and vice versa');
-  if (grantTypes.includes('refresh_token') && !usesCode) fail('grant_types', 'refresh_token requires authorization_code');
   if (clientType === 'public' && grantTypes.includes('client_credentials')) {
     fail('grant_types', 'client_credentials requires a confidential client (token_endpoint_auth_method other than none)');
   }
@@ -191,8 +206,16 @@ export function validateClientMetadata(input: ClientMetadataInput, ctx: Metadata
     if (authMethod === 'private_key_jwt' && signingAlg.startsWith('HS')) fail('token_endpoint_auth_signing_alg', 'private_key_jwt needs an asymmetric algorithm');
     if (authMethod === 'client_secret_jwt' && !signingAlg.startsWith('HS')) fail('token_endpoint_auth_signing_alg', 'client_secret_jwt needs an HMAC algorithm');
   }
-  const idAlg = optionalString(input, 'id_token_signed_response_alg');
-  if (idAlg && !ctx.idTokenAlgs.includes(idAlg)) fail('id_token_signed_response_alg', `must be one of ${ctx.idTokenAlgs.join(', ')}`);
+  // Issue 14: every signed response may use any alg the server holds keys for (none is never one of them).
+  const signedAlg = (field: string): string | null => {
+    const alg = optionalString(input, field);
+    if (alg && !ctx.idTokenAlgs.includes(alg)) fail(field, `must be one of ${ctx.idTokenAlgs.join(', ')}`);
+    return alg;
+  };
+  const idAlg = signedAlg('id_token_signed_response_alg');
+  const userinfoAlg = signedAlg('userinfo_signed_response_alg');
+  const introspectionAlg = signedAlg('introspection_signed_response_alg');
+  const authorizationAlg = signedAlg('authorization_signed_response_alg');
 
   // OAuth 2.1: PKCE is always required of public clients; confidential legacy clients may opt out.
   const pkceRequired = optionalBool(input, 'pkce_required', true);
@@ -200,15 +223,25 @@ export function validateClientMetadata(input: ClientMetadataInput, ctx: Metadata
   const skipConsent = optionalBool(input, 'skip_consent', false);
   if (skipConsent && !operator) fail('skip_consent', 'only an operator can mark a client first-party');
 
+  const oidc = oidcRegistrationFields(input, authMethod, redirectUris);
+  // OpenID Connect Core §8; the sector itself is resolved by the service (src/subjects/sector.ts), which fetches.
+  const subjectType = optionalString(input, 'subject_type') ?? 'public';
+  if (subjectType !== 'public' && subjectType !== 'pairwise') fail('subject_type', 'must be public or pairwise');
+  const sectorUri = optionalString(input, 'sector_identifier_uri');
+  // http only to loopback, and then only when src/outbound allows it (outbound.allowInsecureLoopback).
+  if (sectorUri) httpsUri('sector_identifier_uri', sectorUri, true);
+
   const name = optionalString(input, 'client_name') ?? 'Unnamed client';
   if (name.length > 200) fail('client_name', 'must be at most 200 characters');
   const metadata: Record<string, unknown> = {};
   for (const key of DESCRIPTIVE) {
     if (input[key] === undefined) continue;
     if (key === 'contacts') metadata[key] = stringList(input, key, []);
-    else if (key.endsWith('_uri')) metadata[key] = httpsUri(key, optionalString(input, key) as string, true);
+    // OIDC Dynamic Client Registration §2: initiate_login_uri MUST use https.
+    else if (key.endsWith('_uri')) metadata[key] = httpsUri(key, optionalString(input, key) as string, key !== 'initiate_login_uri');
     else metadata[key] = optionalString(input, key);
   }
+  Object.assign(metadata, validateLogoutMetadata(input, ctx.allowInsecureLoopback === true));
 
   return {
     name,
@@ -227,10 +260,16 @@ export function validateClientMetadata(input: ClientMetadataInput, ctx: Metadata
     jwks: (jwks as Client['jwks']) ?? null,
     jwksUri,
     idTokenSignedResponseAlg: idAlg,
+    userinfoSignedResponseAlg: userinfoAlg,
+    introspectionSignedResponseAlg: introspectionAlg,
+    authorizationSignedResponseAlg: authorizationAlg,
     accessTokenTtl: optionalTtl(input, 'access_token_ttl'),
     refreshTokenTtl: optionalTtl(input, 'refresh_token_ttl'),
     idTokenTtl: optionalTtl(input, 'id_token_ttl'),
+    ...oidc,
     metadata,
+    subjectType: subjectType as 'public' | 'pairwise',
+    sectorIdentifierUri: sectorUri,
   };
 }
 
@@ -260,6 +299,15 @@ export function clientMetadataView(c: Client): Record<string, unknown> {
   if (c.jwks) out['jwks'] = c.jwks;
   if (c.jwksUri) out['jwks_uri'] = c.jwksUri;
   if (c.idTokenSignedResponseAlg) out['id_token_signed_response_alg'] = c.idTokenSignedResponseAlg;
+  if (c.userinfoSignedResponseAlg) out['userinfo_signed_response_alg'] = c.userinfoSignedResponseAlg;
+  if (c.introspectionSignedResponseAlg) out['introspection_signed_response_alg'] = c.introspectionSignedResponseAlg;
+  if (c.authorizationSignedResponseAlg) out['authorization_signed_response_alg'] = c.authorizationSignedResponseAlg;
+  out['application_type'] = c.applicationType;
+  if (c.requestObjectSigningAlg) out['request_object_signing_alg'] = c.requestObjectSigningAlg;
+  if (c.defaultMaxAge !== null) out['default_max_age'] = c.defaultMaxAge;
+  if (c.requireAuthTime) out['require_auth_time'] = true;
+  out['subject_type'] = c.subjectType ?? 'public';
+  if (c.sectorIdentifierUri) out['sector_identifier_uri'] = c.sectorIdentifierUri;
   for (const [k, v] of [
     ['access_token_ttl', c.accessTokenTtl],
     ['refresh_token_ttl', c.refreshTokenTtl],

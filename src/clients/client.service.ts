@@ -18,6 +18,7 @@ import {
   type MetadataContext,
   type Registrar,
 } from './client-metadata.js';
+import { resolveSector, type SectorFetcher } from '../subjects/sector.js';
 import type { ClientStore } from './client.store.js';
 import type { SecretHasher } from './client-secret.js';
 import type { RegistrationTokenStore } from './registration-token.store.js';
@@ -40,6 +41,8 @@ export interface ClientServiceDeps {
   defaultProjectId(): Promise<string>;
   /** RFC 7591 §3: who may register. `open` lets anyone; otherwise an initial access token is needed. */
   registration?: { open: boolean; initialAccessTokens: readonly string[] };
+  /** Fetches sector_identifier_uri documents (src/outbound/); without it such clients are refused. */
+  sectorFetcher?: SectorFetcher;
 }
 
 export interface CreateOptions {
@@ -84,6 +87,7 @@ export class ClientService {
   async create(input: ClientMetadataInput, options: CreateOptions, ctx?: AuditContext): Promise<CreatedClient> {
     const fields = validateClientMetadata(input, { ...this.deps.metadata, registrar: options.registrar });
     const operator = options.registrar === 'operator';
+    const sectorHost = await resolveSector(fields, this.deps.sectorFetcher);
     const projectId = options.projectId ?? (await this.deps.defaultProjectId());
     await this.deps.scopes.checkClientScopes(projectId, fields.scopes, operator);
     const clientId = operator && input['client_id'] !== undefined ? this.checkClientId(input['client_id']) : randomUUID();
@@ -95,6 +99,7 @@ export class ClientService {
     const registrationAccessToken = options.registrar === 'dynamic' ? randomToken() : undefined;
     const client: Client = {
       ...fields,
+      sectorHost,
       clientId,
       projectId,
       isDefault: options.isDefault ?? false,
@@ -128,7 +133,8 @@ export class ClientService {
       throw new InvalidClientMetadata('token_endpoint_auth_method: cannot switch between secret and non-secret methods');
     }
     if (current.isDefault && fields.clientType !== 'public') throw new Conflict('the default client must stay public');
-    const updated: Client = { ...current, ...fields, updatedAt: this.deps.clock.now() };
+    const sectorHost = await resolveSector(fields, this.deps.sectorFetcher);
+    const updated: Client = { ...current, ...fields, sectorHost, updatedAt: this.deps.clock.now() };
     const changed = Object.keys(fields).filter((k) => JSON.stringify(current[k as keyof Client]) !== JSON.stringify(updated[k as keyof Client]));
     await this.deps.transaction(async ({ clients, audit }) => {
       await clients.update(updated);

@@ -14,6 +14,9 @@ export type GrantType = (typeof GRANT_TYPES)[number];
 
 export type ClientType = 'public' | 'confidential';
 
+export const APPLICATION_TYPES = ['web', 'native'] as const;
+export type ApplicationType = (typeof APPLICATION_TYPES)[number];
+
 /** Signature algorithms accepted for private_key_jwt assertions (RFC 7523). */
 export const ASYMMETRIC_ASSERTION_ALGS = ['RS256', 'PS256', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 /** HMAC algorithms accepted for client_secret_jwt assertions. */
@@ -46,12 +49,31 @@ export interface Client {
   jwks: JSONWebKeySet | null;
   jwksUri: string | null;
   idTokenSignedResponseAlg: string | null;
+  /** OIDC Core §5.3.2: when set, userinfo answers a JWT signed with this alg. */
+  userinfoSignedResponseAlg: string | null;
+  /** RFC 9701: alg of JWT introspection responses (RS256 when null). */
+  introspectionSignedResponseAlg: string | null;
+  /** JARM: alg of signed authorization responses (RS256 when null). */
+  authorizationSignedResponseAlg: string | null;
   accessTokenTtl: number | null;
   refreshTokenTtl: number | null;
   idTokenTtl: number | null;
+  /** OIDC Dynamic Client Registration §2: `web` (https redirect URIs on a real host) or `native`. */
+  applicationType: ApplicationType;
+  /** The one alg this client's request objects must use; `none` allows unsigned ones (OIDC Core §6.1). */
+  requestObjectSigningAlg: string | null;
+  /** Applied as max_age when an authorization request has none (seconds). */
+  defaultMaxAge: number | null;
+  /** auth_time is always in the ID token (it already is for every client; kept as registered). */
+  requireAuthTime: boolean;
   registrationAccessTokenHash: string | null;
   /** Descriptive RFC 7591 metadata kept as given (client_uri, logo_uri, contacts, tos_uri, policy_uri, software_*). */
   metadata: Record<string, unknown>;
+  /** OpenID Connect Core §8: `pairwise` clients see a per-sector `sub` (src/subjects/); absent means public. */
+  subjectType?: 'public' | 'pairwise';
+  sectorIdentifierUri?: string | null;
+  /** The sector host the pairwise `sub` is computed for, fixed at registration (src/subjects/sector.ts). */
+  sectorHost?: string | null;
   createdAt: number;
   updatedAt: number;
 }

@@ -5,7 +5,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 
 const Duration = Type.Union([Type.Integer({ minimum: 0 }), Type.String()]);
-const Alg = Type.Union([Type.Literal('RS256'), Type.Literal('PS256'), Type.Literal('ES256'), Type.Literal('EdDSA')]);
+const Alg = Type.Union([Type.Literal('RS256'), Type.Literal('PS256'), Type.Literal('ES256'), Type.Literal('ES384'), Type.Literal('EdDSA')]);
+/** Every algorithm the server signs with by default (issue 14): each gets an active and a next key. */
+export const SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'] as const;
 
 export const ConfigSchema = Type.Object(
   {
@@ -53,6 +55,10 @@ export const ConfigSchema = Type.Object(
         accessTokenExpiry: Type.Union([Duration], { default: 3600 }),
         idTokenExpiry: Type.Union([Duration], { default: 3600 }),
         refreshTokenExpiry: Type.Union([Duration], { default: '30d' }),
+        refreshTokenReuseInterval: Type.Union([Duration], {
+          default: 0,
+          description: 'after a rotation, the same client may use the old refresh token again this long without revoking the family (0 = strict)',
+        }),
         sessionLifetime: Type.Union([Duration], { default: '14d', description: 'absolute lifetime of a browser session' }),
         sessionIdleTimeout: Type.Union([Duration], { default: '1d', description: 'a session unused this long ends' }),
         interactionExpiry: Type.Union([Duration], { default: '10m', description: 'time to finish login and consent' }),
@@ -109,6 +115,11 @@ export const ConfigSchema = Type.Object(
         jwksKid: Type.Optional(Type.String()),
         accessTokenAlg: Type.Union([Alg], { default: 'RS256' }),
         idTokenAlg: Type.Union([Alg], { default: 'RS256' }),
+        signingAlgs: Type.Array(Alg, {
+          default: [...SIGNING_ALGS],
+          minItems: 1,
+          description: 'algorithms with keys that clients may choose for ID tokens, userinfo, introspection and JARM responses (RS256 is always kept)',
+        }),
         rsaModulusLength: Type.Integer({ default: 2048, minimum: 2048 }),
         keyRefreshInterval: Type.Union([Duration], { default: 30, description: 'how often keys are re-read' }),
         clientSecretHashConcurrency: Type.Integer({
@@ -157,6 +168,15 @@ export const ConfigSchema = Type.Object(
         allowedScopes: Type.Array(Type.String({ pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$' }), {
           default: ['openid', 'profile', 'email', 'offline_access'],
           description: 'the only scopes a self-registered client may hold (never an operator scope); also its default',
+        }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    signup: Type.Object(
+      {
+        enabled: Type.Boolean({
+          default: false,
+          description: 'self-service sign-up (prompt=create, Initiating User Registration via OpenID Connect 1.0); off: prompt=create is ignored',
         }),
       },
       { default: {}, additionalProperties: false },
@@ -248,6 +268,7 @@ export interface Config {
     accessTokenExpiry: number;
     idTokenExpiry: number;
     refreshTokenExpiry: number;
+    refreshTokenReuseInterval: number;
     sessionLifetime: number;
     sessionIdleTimeout: number;
     interactionExpiry: number;
@@ -279,6 +300,7 @@ export interface Config {
     jwksKid?: string | undefined;
     accessTokenAlg: SigningAlg;
     idTokenAlg: SigningAlg;
+    signingAlgs: SigningAlg[];
     rsaModulusLength: number;
     keyRefreshInterval: number;
     clientSecretHashConcurrency: number;
@@ -286,6 +308,7 @@ export interface Config {
   };
   readonly registration: { enabled: boolean; open: boolean; initialAccessTokens: string[]; allowedScopes: string[] };
   readonly audit: { retention: number };
+  readonly signup: { enabled: boolean };
   /** URLs the server fetches on others' behalf (src/outbound/). */
   readonly outbound: RawConfig['outbound'];
   /** Optional shared store for limits and replay caches (src/limits/). */

@@ -6,11 +6,18 @@ export interface DiscoveryInput {
   issuer: string;
   scopes: readonly string[];
   idTokenAlgs: readonly string[];
+  /** Algs clients may choose for signed userinfo, introspection and JARM responses (issue 14). */
+  signingAlgs: readonly string[];
   accessTokenAlgs: readonly string[];
   registrationEnabled: boolean;
+  /** Self-service sign-up (prompt=create) is on. */
+  signupEnabled?: boolean;
 }
 
+import { supportedClaims } from '../claims/catalogue.js';
 import { ASSERTION_ALGS, AUTH_METHODS as ALL_METHODS } from '../clients/client.js';
+import { JARM_MODES } from '../jarm/jarm.js';
+import { REQUEST_OBJECT_ALGS } from '../clients/registration-rules.js';
 
 const AUTH_METHODS = ALL_METHODS.filter((m) => m !== 'none');
 
@@ -24,7 +31,8 @@ export function authorizationServerMetadata(input: DiscoveryInput): Record<strin
     ...(input.registrationEnabled ? { registration_endpoint: url('/oauth/register') } : {}),
     scopes_supported: input.scopes,
     response_types_supported: ['code'],
-    response_modes_supported: ['query', 'fragment', 'form_post'],
+    response_modes_supported: ['query', 'fragment', 'form_post', ...JARM_MODES],
+    authorization_signing_alg_values_supported: input.signingAlgs,
     grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
     // `none`: public clients (PKCE) at the token and revocation endpoints; introspection needs a confidential client.
     token_endpoint_auth_methods_supported: ['none', ...AUTH_METHODS],
@@ -32,13 +40,14 @@ export function authorizationServerMetadata(input: DiscoveryInput): Record<strin
     introspection_endpoint: url('/oauth/introspect'),
     introspection_endpoint_auth_methods_supported: AUTH_METHODS,
     introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
+    introspection_signing_alg_values_supported: input.signingAlgs,
     revocation_endpoint: url('/oauth/revoke'),
     revocation_endpoint_auth_methods_supported: ['none', ...AUTH_METHODS],
     revocation_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
     code_challenge_methods_supported: ['S256'],
     authorization_response_iss_parameter_supported: true,
     access_token_signing_alg_values_supported: input.accessTokenAlgs,
-    subject_types_supported: ['public'],
+    subject_types_supported: ['public', 'pairwise'],
     id_token_signing_alg_values_supported: input.idTokenAlgs,
   };
 }
@@ -48,13 +57,19 @@ export function openidConfiguration(input: DiscoveryInput): Record<string, unkno
     ...authorizationServerMetadata(input),
     userinfo_endpoint: `${input.issuer}/oauth/userinfo`,
     end_session_endpoint: `${input.issuer}/oauth/logout`,
-    prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
+    // Back-Channel Logout 1.0 §2.1 and Front-Channel Logout 1.0 §3 (src/logout/): sid is always sent.
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
+    frontchannel_logout_supported: true,
+    frontchannel_logout_session_supported: true,
+    userinfo_signing_alg_values_supported: input.signingAlgs,
+    prompt_values_supported: ['none', 'login', 'consent', 'select_account', ...(input.signupEnabled ? ['create'] : [])],
     claims_parameter_supported: true,
-    request_parameter_supported: false,
+    request_parameter_supported: true,
     request_uri_parameter_supported: false,
-    claims_supported: [
-      'sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash', 'sid', 'amr',
-      'email', 'email_verified', 'name', 'given_name', 'family_name', 'updated_at',
-    ],
+    // OIDC Core §6.1 / Discovery §3: `none` is listed, and accepted only from clients registered for it.
+    request_object_signing_alg_values_supported: REQUEST_OBJECT_ALGS,
+    // Exactly what can be released: the ID token's own claims and every standard claim (src/claims/catalogue.ts).
+    claims_supported: supportedClaims(),
   };
 }

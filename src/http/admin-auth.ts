@@ -36,7 +36,9 @@ export function requireAdmin(c: Container) {
       }
       actor = { kind: 'client', clientId: client.clientId, projectId: client.projectId };
     } else {
-      const user = await c.accounts.find(claims.sub);
+      // A pairwise client's token names the user by its pairwise sub; the grant knows the local user.
+      const userId = await c.tokens.userIdOf(claims);
+      const user = userId ? await c.accounts.find(userId) : undefined;
       if (!user || user.disabledAt !== null) throw new InvalidToken('the token subject is not an active user');
       actor = { kind: 'user', userId: user.id };
     }

@@ -167,10 +167,18 @@ export class Keystore {
         );
       }
     }
-    // Stable order: active first, then next, then retired, so every process serves byte-identical JWKS.
+    // Stable order: active first, then next, then retired, each in the configured alg order (RS256 first), so
+    // every process serves byte-identical JWKS and the first key is the active key of the first alg.
     const rank = { active: 0, next: 1, retired: 2 } as const;
     const byKid = new Map(keys.map((k) => [k.kid, k]));
-    published.sort((a, b) => rank[byKid.get(a.kid)!.state] - rank[byKid.get(b.kid)!.state] || a.kid.localeCompare(b.kid));
+    const algRank = (alg: string) => {
+      const i = (this.options.algs as readonly string[]).indexOf(alg);
+      return i === -1 ? this.options.algs.length : i;
+    };
+    published.sort(
+      (a, b) =>
+        rank[byKid.get(a.kid)!.state] - rank[byKid.get(b.kid)!.state] || algRank(a.alg) - algRank(b.alg) || a.kid.localeCompare(b.kid),
+    );
     this.signers = signers;
     this.published = published;
     this.jwksBody = JSON.stringify({ keys: published });

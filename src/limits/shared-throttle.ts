@@ -11,7 +11,7 @@
  * shared-store equivalent in the library; the window is the bound).
  */
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { LoginAttempt, LoginThrottle, Reservation } from '../accounts/login-throttle.js';
+import type { Gate, LoginAttempt, LoginThrottle, Reservation } from '../accounts/login-throttle.js';
 import type { LoginLimits } from '../accounts/login-rate-limiter.js';
 import type { SharedStore } from './shared-store.js';
 
@@ -25,6 +25,10 @@ function limiter(store: SharedStore, name: string, points: number, duration: num
   });
 }
 
+/** How long this node skips re-marking an address known after doing so (one Redis write per minute, not per request). */
+const REMEMBER_EVERY_MS = 60_000;
+const MAX_REMEMBERED = 10_000;
+
 const secondsUntil = (res: unknown) => (res instanceof RateLimiterRes ? Math.max(1, Math.ceil(res.msBeforeNext / 1000)) : 1);
 
 export class SharedThrottle implements LoginThrottle {
@@ -34,6 +38,8 @@ export class SharedThrottle implements LoginThrottle {
   /** A TTL set: (account, IP) pairs that succeeded recently. */
   private readonly known: RateLimiterAbstract;
   private readonly knownLifetime: number;
+  /** Pairs this node marked known recently, and when. */
+  private readonly remembered = new Map<string, number>();
 
   constructor(store: SharedStore, name: string, limits: LoginLimits) {
     this.knownLifetime = limits.knownAddressLifetime;
@@ -43,7 +49,8 @@ export class SharedThrottle implements LoginThrottle {
     this.known = limiter(store, `${name}:known:`, 1, limits.knownAddressLifetime);
   }
 
-  async reserve({ account, ip }: LoginAttempt): Promise<Reservation> {
+  /** The counters an attempt is checked against: an address known for the account skips the account-wide one. */
+  private async counters({ account, ip }: LoginAttempt): Promise<{ pairKey: string; counters: Array<[RateLimiterAbstract, string]> }> {
     const name = account.trim().toLowerCase();
     const pairKey = `${name}\n${ip}`;
     const knownAddress = ((await this.known.get(pairKey).catch(() => null))?.consumedPoints ?? 0) > 0;
@@ -52,6 +59,36 @@ export class SharedThrottle implements LoginThrottle {
       [this.ip, ip],
       ...(knownAddress ? [] : [[this.account, name] as [RateLimiterAbstract, string]]),
     ];
+    return { pairKey, counters };
+  }
+
+  async peek(attempt: LoginAttempt): Promise<Gate> {
+    const { counters } = await this.counters(attempt);
+    const states = await Promise.all(counters.map(([c, k]) => c.get(k).catch(() => null)));
+    let retryAfter = 0;
+    states.forEach((res, i) => {
+      if (res && res.consumedPoints >= counters[i]![0].points) retryAfter = Math.max(retryAfter, secondsUntil(res));
+    });
+    return { allowed: retryAfter === 0, retryAfter };
+  }
+
+  succeeded(attempt: LoginAttempt): void {
+    const pairKey = `${attempt.account.trim().toLowerCase()}\n${attempt.ip}`;
+    const now = Date.now();
+    const last = this.remembered.get(pairKey);
+    if (last !== undefined && now - last < REMEMBER_EVERY_MS) return;
+    if (this.remembered.size >= MAX_REMEMBERED) this.remembered.clear();
+    this.remembered.set(pairKey, now);
+    this.remember(pairKey);
+  }
+
+  private remember(pairKey: string): void {
+    this.pair.delete(pairKey).catch(() => undefined);
+    this.known.set(pairKey, 1, this.knownLifetime).catch(() => undefined);
+  }
+
+  async reserve(attempt: LoginAttempt): Promise<Reservation> {
+    const { pairKey, counters } = await this.counters(attempt);
     const taken: Array<[RateLimiterAbstract, string]> = [];
     let exhausted = false;
     for (const [counter, key] of counters) {
@@ -78,8 +115,7 @@ export class SharedThrottle implements LoginThrottle {
       release: refund,
       succeeded: () => {
         refund();
-        this.pair.delete(pairKey).catch(() => undefined);
-        this.known.set(pairKey, 1, this.knownLifetime).catch(() => undefined);
+        this.remember(pairKey);
       },
     };
   }

@@ -140,6 +140,12 @@ export class RequestUriNotSupported extends OAuthError {
   readonly status = 400;
 }
 
+/** OpenID Connect Core §3.1.2.6, RFC 9101 §6.2: the request object failed verification. */
+export class InvalidRequestObject extends OAuthError {
+  readonly error = 'invalid_request_object';
+  readonly status = 400;
+}
+
 export class TooManyRequests extends OAuthError {
   readonly error = 'too_many_requests';
   readonly status = 429;

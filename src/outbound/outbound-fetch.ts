@@ -36,6 +36,11 @@ export interface FetchJsonOptions {
 /** Fetches JSON documents from URLs chosen by clients, safely. */
 export interface OutboundFetcher {
   fetchJson(url: string, options?: FetchJsonOptions): Promise<unknown>;
+  /**
+   * POSTs an `application/x-www-form-urlencoded` body (a back-channel logout token) under the same rules,
+   * never cached; resolves with the status (the body is discarded), rejects with an OutboundError.
+   */
+  postForm(url: string, form: Record<string, string>): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -167,6 +172,24 @@ export function createOutboundFetcher(options: OutboundOptions): OutboundFetcher
         inFlight.set(key, pending);
       }
       return pending;
+    },
+    async postForm(raw, form) {
+      const url = checkUrl(raw);
+      let res;
+      try {
+        res = await request(url, {
+          method: 'POST',
+          dispatcher: agent,
+          signal: AbortSignal.timeout(options.timeoutMs),
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams(form).toString(),
+        });
+      } catch (err) {
+        throw err instanceof OutboundError ? err : new OutboundError(`post failed: ${describe(err)}`);
+      }
+      res.body.on('error', () => undefined);
+      res.body.destroy();
+      return res.statusCode;
     },
     close: () => agent.close(),
   };

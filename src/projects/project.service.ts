@@ -29,6 +29,8 @@ export interface ProjectServiceDeps {
   transaction<T>(fn: (stores: ProjectTxStores) => Promise<T>): Promise<T>;
   /** Deletes an account with everything that lets it in (AccountService.delete). */
   deleteAccount?(userId: string, ctx?: AuditContext): Promise<void>;
+  /** Told after a change that ended every session of the user has committed (Back-Channel Logout). */
+  sessionsEnded?(userId: string): void;
 }
 
 export interface MemberView extends ProjectMember {
@@ -195,6 +197,7 @@ export class ProjectService {
       await access.revokeAll(user.id, this.deps.clock.now());
       await record(audit, this.deps.clock.now(), { action: 'member.removed', target: { type: 'user', id: user.id }, projectId, detail: { role: current.role } }, ctx);
     });
+    this.deps.sessionsEnded?.(user.id);
   }
 
   /** Deletes a user (operators only); the owner of a project (the superadmin) cannot be deleted. */

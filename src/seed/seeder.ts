@@ -77,6 +77,7 @@ export async function seed(deps: SeederDeps, seeder: Config['seeder'], resources
         disabledAt: null,
         createdAt: now,
         updatedAt: now,
+        profileClaims: {},
       };
       await stores.users.insert(user);
       await stores.users.insertIdentity({ id: randomUUID(), userId: user.id, provider: 'system', subject: user.id, createdAt: now });

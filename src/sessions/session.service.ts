@@ -5,6 +5,7 @@
 import type { Clock } from '../oauth/clock.js';
 import { constantTimeEqual, sha256 } from '../oauth/hash.js';
 import { randomToken } from '../oauth/random.js';
+import { parseSessionCookie, type HeldSession } from './session-cookie.js';
 import type { BrowserSession, SessionStore } from './session.store.js';
 
 export interface SessionDeps {
@@ -63,6 +64,16 @@ export class SessionService {
     }
     if (now - session.lastSeenAt >= TOUCH_EVERY) await this.deps.store.touch(session.id, now);
     return session;
+  }
+
+  /** Every live session a session cookie lists (session-cookie.ts), in the cookie's order: the current one first. */
+  async resolveAll(cookie: string | undefined): Promise<HeldSession[]> {
+    const held: HeldSession[] = [];
+    for (const entry of parseSessionCookie(cookie)) {
+      const session = await this.resolve(entry);
+      if (session && !held.some((h) => h.session.id === session.id)) held.push({ session, entry });
+    }
+    return held;
   }
 
   async end(session: BrowserSession): Promise<void> {

@@ -4,6 +4,10 @@ import * as m0001 from './migrations/0001-init.js';
 import * as m0002 from './migrations/0002-lighter-sign-in.js';
 import * as m0003 from './migrations/0003-projects-and-scopes.js';
 import * as m0004 from './migrations/0004-audit-events.js';
+import * as m0005 from './migrations/0005-session-clients.js';
+import * as m0006 from './migrations/0006-signed-responses.js';
+import * as m0007 from './migrations/0007-standard-claims.js';
+import * as m0008 from './migrations/0008-client-registration-metadata.js';
 
 /** Every migration, in order. Names sort lexically; a new migration is one new line here. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -11,6 +15,10 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002-lighter-sign-in': m0002,
   '0003-projects-and-scopes': m0003,
   '0004-audit-events': m0004,
+  '0005-session-clients': m0005,
+  '0006-signed-responses': m0006,
+  '0007-standard-claims': m0007,
+  '0008-client-registration-metadata': m0008,
 };
 
 function migrator(db: Db): Migrator {

@@ -10,6 +10,8 @@ export interface UsersTable {
   disabled_at: number | null;
   created_at: number;
   updated_at: number;
+  /** JSON object of the standard claims without a column of their own (migration 0007). */
+  profile_claims: string | null;
 }
 
 export interface UserIdentitiesTable {
@@ -70,13 +72,24 @@ export interface OAuthClientsTable {
   jwks: string | null;
   jwks_uri: string | null;
   id_token_signed_response_alg: string | null;
+  userinfo_signed_response_alg: string | null;
+  introspection_signed_response_alg: string | null;
+  authorization_signed_response_alg: string | null;
   access_token_ttl: number | null;
   refresh_token_ttl: number | null;
   id_token_ttl: number | null;
+  application_type: string;
+  request_object_signing_alg: string | null;
+  default_max_age: number | null;
+  require_auth_time: number;
   registration_access_token_hash: string | null;
   metadata: string;
   created_at: number;
   updated_at: number;
+  /** Migration 0007: OpenID Connect Core §8 subject type, sector_identifier_uri and the resolved sector host. */
+  subject_type: string;
+  sector_identifier_uri: string | null;
+  sector_host: string | null;
 }
 
 export interface ClientSecretsTable {
@@ -106,6 +119,8 @@ export interface GrantsTable {
   created_at: number;
   expires_at: number;
   revoked_at: number | null;
+  /** The normalized `claims` request parameter of the authorization (migration 0007). */
+  claims: string | null;
 }
 
 export interface AuthorizationCodesTable {
@@ -222,6 +237,14 @@ export interface AuditEventsTable {
   detail: string | null;
 }
 
+/** Clients a browser session has issued grants to (migration 0005): whom to tell when it ends. */
+export interface SessionClientsTable {
+  sid: string;
+  client_id: string;
+  user_id: string;
+  created_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   user_identities: UserIdentitiesTable;
@@ -243,4 +266,5 @@ export interface Database {
   registration_tokens: RegistrationTokensTable;
   client_assertion_jtis: ClientAssertionJtisTable;
   audit_events: AuditEventsTable;
+  session_clients: SessionClientsTable;
 }

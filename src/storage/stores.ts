@@ -12,6 +12,7 @@ import { kyselyConsentStore, kyselySessionStore } from './kysely/session.kysely.
 import { kyselyScopeStore } from './kysely/scope.kysely.js';
 import { kyselyUserAccessStore } from './kysely/user-access.kysely.js';
 import { kyselyAuditStore } from './kysely/audit.kysely.js';
+import { kyselySessionClientStore } from './kysely/session-client.kysely.js';
 import { withConflictRetry } from './retry.js';
 
 /** A database handle or an open transaction: every store works on either. */
@@ -38,6 +39,7 @@ export function createStores(db: Executor) {
     scopes: kyselyScopeStore(db),
     access: kyselyUserAccessStore(db),
     audit: kyselyAuditStore(db),
+    sessionClients: kyselySessionClientStore(db),
   };
 }
 

@@ -3,8 +3,9 @@
  * (OpenID Connect Core §2, §3.1.3.6) with at_hash. Runs inside the caller's transaction.
  */
 import { createHash } from 'node:crypto';
-import { claimsFor } from '../accounts/account.service.js';
 import type { User } from '../accounts/user.store.js';
+import type { ClaimsRequest } from '../claims/claims-request.js';
+import { releaseClaims } from '../claims/release.js';
 import type { Client } from '../clients/client.js';
 import { sha256 } from '../oauth/hash.js';
 import { randomToken } from '../oauth/random.js';
@@ -25,7 +26,8 @@ export interface UserGrantIssue {
   sid: string | null;
   amr: string[];
   nonce: string | null;
-  idTokenClaims: string[];
+  /** The grant's `claims` request parameter: its id_token member is released in the ID token. */
+  claimsRequest: ClaimsRequest | null;
   parentHash: string | null;
 }
 
@@ -40,9 +42,11 @@ export async function issueUserTokens(ctx: GrantContext, stores: GrantStores, i:
   const now = ctx.clock.now();
   const ttl = i.client.accessTokenTtl ?? ctx.config.accessTokenExpiry;
   const scope = i.scopes.join(' ');
+  // OpenID Connect Core §8: the client sees its own subject (pairwise or public) in every token it gets.
+  const sub = ctx.subject(i.client, i.user.id);
   const { token } = mintAccessToken(
     ctx.signer(ctx.accessTokenAlg),
-    { iss: ctx.issuer, sub: i.user.id, aud: i.resource ?? ctx.config.defaultAudience, iat: now, client_id: i.client.clientId, scope, auth_time: i.authTime },
+    { iss: ctx.issuer, sub, aud: i.resource ?? ctx.config.defaultAudience, iat: now, client_id: i.client.clientId, scope, auth_time: i.authTime },
     ttl,
     i.grantId,
   );
@@ -73,11 +77,12 @@ export async function issueUserTokens(ctx: GrantContext, stores: GrantStores, i:
   if (i.scopes.includes('openid')) {
     const alg = i.client.idTokenSignedResponseAlg ?? ctx.idTokenAlg;
     const idTtl = i.client.idTokenTtl ?? ctx.config.idTokenExpiry;
-    const released = claimsFor(i.user, i.scopes);
-    const extra = Object.fromEntries(Object.entries(released).filter(([k]) => k !== 'sub' && i.idTokenClaims.includes(k)));
+    // An access token is always issued here, so scope claims go to userinfo (OIDC Core §5.4); the ID token
+    // carries what the claims parameter asks for in it (§5.5).
+    const extra = releaseClaims(i.user, { scopes: i.scopes, scopeClaims: false, requested: i.claimsRequest?.id_token });
     const idClaims: Record<string, unknown> = {
       iss: ctx.issuer,
-      sub: i.user.id,
+      sub,
       aud: i.client.clientId,
       exp: now + idTtl,
       iat: now,

@@ -13,8 +13,10 @@ import type { Clock } from '../oauth/clock.js';
 import { InvalidClient, InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../oauth/errors.js';
 import { sha256 } from '../oauth/hash.js';
 import { grantOfJti } from './access-token.js';
+import { DEFAULT_INTROSPECTION_ALG, INTROSPECTION_JWT_TYP, introspectionJwtClaims } from './introspection-jwt.js';
 import { VerifiedTokenCache } from '../keys/verified-cache.js';
 import { GRANT_HANDLERS, type GrantContext, type TokenResponse } from './grants/index.js';
+import type { SubjectMapper } from '../subjects/pairwise.js';
 import type { TokenStore } from './token.store.js';
 
 export interface TokenServiceDeps {
@@ -28,6 +30,8 @@ export interface TokenServiceDeps {
   idTokenAlg: string;
   issuer: string;
   transaction: GrantContext['transaction'];
+  /** Pairwise subjects (src/subjects/); without it every client sees the local user id. */
+  subjects?: SubjectMapper;
 }
 
 export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
@@ -48,6 +52,7 @@ export class TokenService {
       accessTokenAlg: deps.accessTokenAlg,
       idTokenAlg: deps.idTokenAlg,
       signer: (alg) => deps.keystore.signer(alg),
+      subject: (client, userId) => deps.subjects?.subjectFor(client, userId) ?? userId,
       transaction: deps.transaction,
     };
   }
@@ -90,6 +95,23 @@ export class TokenService {
   }
 
   /**
+   * The local user and the `claims` request parameter (JSON, null when none) of the grant a verified user
+   * access token came from. The token's `sub` is the client's view (pairwise or public); the grant knows whom
+   * it is about.
+   */
+  async grantOf(accessToken: JWTPayload): Promise<{ userId: string | null; claims: string | null } | undefined> {
+    const grantId = typeof accessToken.jti === 'string' ? grantOfJti(accessToken.jti) : undefined;
+    return grantId ? this.deps.store.grantRelease(grantId) : undefined;
+  }
+
+  /** The local user id behind a verified user access token (its `sub` unless the client is pairwise). */
+  async userIdOf(accessToken: JWTPayload): Promise<string | undefined> {
+    const client = await this.deps.clients.find(String(accessToken['client_id']));
+    if (client?.subjectType !== 'pairwise') return accessToken.sub;
+    return (await this.grantOf(accessToken))?.userId ?? undefined;
+  }
+
+  /**
    * RFC 7662. Who may introspect what (docs/SECURITY.md): a client may introspect the tokens issued to it, and
    * a resource server client may introspect access tokens whose audience is one of its registered resources.
    */
@@ -123,12 +145,19 @@ export class TokenService {
       active: true,
       scope: rt.scope,
       client_id: rt.clientId,
-      ...(rt.userId ? { sub: rt.userId } : {}),
+      ...(rt.userId ? { sub: this.context.subject(client, rt.userId) } : {}),
       exp: rt.expiresAt,
       iat: rt.createdAt,
       iss: this.context.issuer,
       token_type: 'refresh_token',
     };
+  }
+
+  /** RFC 9701: the introspection response as a JWT signed for the calling client. */
+  async introspectJwt(client: Client, token: string): Promise<string> {
+    const response = await this.introspect(client, token);
+    const claims = introspectionJwtClaims(this.context.issuer, client, this.deps.clock.now(), response);
+    return this.deps.keystore.signer(client.introspectionSignedResponseAlg ?? DEFAULT_INTROSPECTION_ALG).sign(claims, INTROSPECTION_JWT_TYP);
   }
 
   /**

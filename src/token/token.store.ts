@@ -26,6 +26,8 @@ export interface TokenStore {
    * see access-token.ts) has been revoked.
    */
   isAccessTokenRevoked(jti: string, grantId: string | undefined): Promise<boolean>;
+  /** A grant's user and normalized `claims` request (JSON, null when none): what userinfo releases. */
+  grantRelease(grantId: string): Promise<{ userId: string | null; claims: string | null } | undefined>;
   findRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | undefined>;
   /** Revokes a grant and everything issued from it (refresh tokens, recorded access tokens). */
   revokeGrant(grantId: string, now: number): Promise<void>;
@@ -38,13 +40,20 @@ export interface TokenStore {
   purgeExpired(now: number): Promise<number>;
 }
 
-export type RotateResult = { token: RefreshTokenRecord } | { reusedGrantId: string } | { otherClient: true } | undefined;
+export type RotateResult =
+  /** `withinReuseInterval`: the token was spent less than the reuse interval ago and is used again (a grace reuse). */
+  | { token: RefreshTokenRecord; withinReuseInterval?: true }
+  | { reusedGrantId: string }
+  | { otherClient: true }
+  | undefined;
 
 export interface GrantContextRow {
   revokedAt: number | null;
   expiresAt: number;
   user: User;
   consentScopes: string[] | null;
+  /** The grant's normalized `claims` request parameter (JSON), null when none was sent. */
+  claims: string | null;
 }
 
 /** Refresh tokens and grant bookkeeping used by the user-facing grants. */
@@ -54,9 +63,11 @@ export interface GrantTokenStore {
   /**
    * Marks a refresh token of `clientId` used, atomically; a used or revoked token reports its grant (reuse).
    * A token of another client is reported as such and left untouched. Locks the token's grant first, so that
-   * every writer of one token family (rotation, reuse revocation) queues on the same row.
+   * every writer of one token family (rotation, reuse revocation) queues on the same row. With a
+   * `reuseInterval` (seconds), a token of `clientId` spent less than that long ago, and not revoked, is
+   * returned again (marked `withinReuseInterval`) instead of being reported as reused.
    */
-  useRefreshToken(tokenHash: string, clientId: string, now: number): Promise<RotateResult>;
+  useRefreshToken(tokenHash: string, clientId: string, now: number, reuseInterval?: number): Promise<RotateResult>;
   /** The grant with its user and the user's consent to the grant's client, in one read. */
   grantContext(grantId: string): Promise<GrantContextRow | undefined>;
   revokeUserGrants(userId: string, clientId: string, now: number): Promise<void>;

@@ -1,12 +1,24 @@
 /** OpenID Connect Core §5.3: the claims an access token may read about its user. */
-import { claimsFor, type AccountService } from '../accounts/account.service.js';
+import type { AccountService } from '../accounts/account.service.js';
+import type { ClaimsRequest } from '../claims/claims-request.js';
+import { releaseClaims } from '../claims/release.js';
+import type { Client } from '../clients/client.js';
 import { InsufficientScope, InvalidToken } from '../oauth/errors.js';
 import type { TokenService } from '../token/token.service.js';
 
-export class UserinfoService {
-  private readonly deps: { tokens: TokenService; accounts: AccountService };
+export interface UserinfoDeps {
+  tokens: TokenService;
+  accounts: AccountService;
+  clients: { find(clientId: string): Promise<Client | undefined> };
+  /** Signs claims with the active key of `alg` (the keystore). */
+  sign(alg: string, claims: object): string;
+  issuer: string;
+}
 
-  constructor(deps: { tokens: TokenService; accounts: AccountService }) {
+export class UserinfoService {
+  private readonly deps: UserinfoDeps;
+
+  constructor(deps: UserinfoDeps) {
     this.deps = deps;
   }
 
@@ -19,8 +31,25 @@ export class UserinfoService {
     if (!claims) throw new InvalidToken('token invalid, expired or revoked');
     const scopes = typeof claims['scope'] === 'string' ? claims['scope'].split(' ') : [];
     if (!scopes.includes('openid')) throw new InsufficientScope('openid');
-    const user = claims.sub ? await this.deps.accounts.find(claims.sub) : undefined;
-    if (!user || user.disabledAt !== null) throw new InvalidToken('the token has no active user');
-    return { claims: claimsFor(user, scopes), clientId: String(claims['client_id']) };
+    // The token's sub is the client's view of the user (pairwise or public); the grant names the local user.
+    const grant = await this.deps.tokens.grantOf(claims);
+    const userId = grant ? grant.userId : claims.sub;
+    const user = userId ? await this.deps.accounts.find(userId) : undefined;
+    if (!user || user.disabledAt !== null || !claims.sub) throw new InvalidToken('the token has no active user');
+    // OIDC Core §5.4, §5.5: the claims of the granted scopes, plus those the claims parameter asked for here.
+    const requested = grant?.claims ? (JSON.parse(grant.claims) as ClaimsRequest).userinfo : undefined;
+    const released = releaseClaims(user, { scopes, scopeClaims: true, requested });
+    return { claims: { sub: claims.sub, ...released }, clientId: String(claims['client_id']) };
+  }
+
+  /**
+   * The userinfo response: plain claims, or, for a client registered with `userinfo_signed_response_alg`, a JWT
+   * signed with that alg carrying `iss` and `aud` (the client) besides the claims (OIDC Core §5.3.2).
+   */
+  async respond(accessToken: string): Promise<{ clientId: string; claims: Record<string, unknown>; jwt?: string }> {
+    const { claims, clientId } = await this.claims(accessToken);
+    const alg = (await this.deps.clients.find(clientId))?.userinfoSignedResponseAlg;
+    if (!alg) return { clientId, claims };
+    return { clientId, claims, jwt: this.deps.sign(alg, { ...claims, iss: this.deps.issuer, aud: clientId }) };
   }
 }

@@ -41,4 +41,5 @@ button { font: inherit; font-weight: 600; padding: 10px 16px; border-radius: 8px
 .error { color: var(--danger); background: color-mix(in srgb, var(--danger) 10%, transparent); padding: 10px 12px; border-radius: 8px; }
 .muted { color: var(--muted); font-size: .9rem; }
 ul.scopes { padding-left: 20px; } ul.scopes li { margin: 6px 0; }
+ul.accounts { list-style: none; padding: 0; } ul.accounts button { text-align: left; }
 `;

@@ -1,5 +1,6 @@
 /** Login, consent, error, logout and form_post pages: pure (model) → HTML. */
 import { html, Html } from './html.js';
+import { cancelForm } from './interaction.view.js';
 import { layout } from './layout.view.js';
 
 export interface LoginModel {
@@ -10,6 +11,8 @@ export interface LoginModel {
   selfRegistered?: boolean | undefined;
   email?: string | undefined;
   error?: string | undefined;
+  /** Where Cancel posts (interaction.view.ts): the client then hears access_denied. */
+  cancelAction?: string | undefined;
 }
 
 export function loginPage(m: LoginModel): string {
@@ -25,7 +28,8 @@ ${m.error ? html`<p class="error" role="alert">${m.error}</p>` : ''}
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
 <button class="primary" type="submit">Sign in</button>
-</form>`,
+</form>
+${m.cancelAction ? cancelForm(m.cancelAction, m.csrf) : ''}`,
   );
 }
 
@@ -34,6 +38,10 @@ export interface ConsentModel {
   csrf: string;
   clientName: string;
   clientUri?: string | undefined;
+  /** OIDC Dynamic Client Registration §2: shown to the user; the logo only over https (CSP img-src). */
+  logoUri?: string | undefined;
+  policyUri?: string | undefined;
+  tosUri?: string | undefined;
   /** Where the browser is sent after the decision: the host (or the app scheme) the user should recognise. */
   redirectTarget: string;
   /** Registered by itself (RFC 7591): its name is a claim nobody checked. */
@@ -46,12 +54,12 @@ export interface ConsentModel {
 export function consentPage(m: ConsentModel): string {
   return layout(
     'Allow access',
-    html`<h1>Allow access?</h1>
+    html`${m.logoUri?.startsWith('https:') ? html`<img class="client-logo" src="${m.logoUri}" alt="${m.clientName} logo" width="64" height="64">` : ''}<h1>Allow access?</h1>
 ${m.selfRegistered ? html`<p class="error" role="note"><strong>Unverified application</strong>, registered by itself: its name was chosen by whoever registered it and is not checked by this server.</p>` : ''}
 <p><strong>${m.clientName}</strong>${m.selfRegistered ? ' (unverified)' : ''} wants to access your account <strong>${m.userEmail}</strong>:</p>
 <ul class="scopes">${m.scopes.map((s) => html`<li><strong>${s.name}</strong>: ${s.description}</li>`)}</ul>
 <p>After your choice you will be sent to <strong class="redirect-host">${m.redirectTarget}</strong>.</p>
-${m.clientUri ? html`<p class="muted">${m.clientUri}</p>` : ''}
+${clientLinks(m)}
 <form method="post" action="${m.action}">
 <input type="hidden" name="csrf" value="${m.csrf}">
 <input type="hidden" name="decision" value="allow">
@@ -63,6 +71,17 @@ ${m.clientUri ? html`<p class="muted">${m.clientUri}</p>` : ''}
 <button class="secondary" type="submit">Deny</button>
 </form>`,
   );
+}
+
+/** The client's home page, privacy policy and terms, as links that give the client no handle on this page. */
+function clientLinks(m: ConsentModel): Html | string {
+  const links = [
+    [m.clientUri, 'Application home page', 'client-uri'],
+    [m.policyUri, 'Privacy policy', 'policy-uri'],
+    [m.tosUri, 'Terms of service', 'tos-uri'],
+  ].filter((l): l is [string, string, string] => typeof l[0] === 'string');
+  if (!links.length) return '';
+  return html`<p class="muted client-links">${links.map(([href, text, cls]) => html`<a class="${cls}" href="${href}" rel="noopener noreferrer" target="_blank">${text}</a> `)}</p>`;
 }
 
 export function errorPage(title: string, message: string): string {

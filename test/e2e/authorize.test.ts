@@ -47,7 +47,8 @@ describe.each(DIALECTS)('authorization endpoint, login and consent (%s)', (diale
       [{ response_type: 'token' }, 'unsupported_response_type'],
       [{ scope: 'openid admin' }, 'invalid_scope'],
       [{ prompt: 'none' }, 'login_required'],
-      [{ request: 'eyJhbGciOiJub25lIn0.e30.' }, 'request_not_supported'],
+      // An unsigned request object from a client not registered for `none` (request-object/request-object.ts).
+      [{ request: 'eyJhbGciOiJub25lIn0.e30.' }, 'invalid_request_object'],
       [{ request_uri: 'urn:example:req' }, 'request_uri_not_supported'],
     ];
     for (const [p, error] of cases) {

@@ -58,7 +58,10 @@ describe.each(DIALECTS)('key rotation safety through the CLI (%s)', (dialect) =>
     // The first CLI run creates the keys (active + next, as `serve` would) and then must refuse to rotate.
     expect((await dep.cli(['keys', 'rotate'])).code).not.toBe(0);
     const before = await keys();
-    expect(before.map((k) => k.state).sort()).toEqual(['active', 'next']);
+    // Issue 14: an active and a next key for every supported alg.
+    expect(before.map((k) => `${k.alg} ${k.state}`).sort()).toEqual(
+      ['EdDSA', 'ES256', 'ES384', 'PS256', 'RS256'].flatMap((alg) => [`${alg} active`, `${alg} next`]).sort(),
+    );
     const r = await dep.cli(['keys', 'rotate']);
     expect(r.code).not.toBe(0);
     expect(r.stdout).toBe('');
@@ -70,10 +73,10 @@ describe.each(DIALECTS)('key rotation safety through the CLI (%s)', (dialect) =>
 
   it.skipIf(skip)('once published for the JWKS lifetime it is promoted; a second rotation right after is refused', async () => {
     await ageNextKeys(300 + REFRESH);
-    const next = (await keys()).find((k) => k.state === 'next')!;
+    const next = (await keys()).find((k) => k.state === 'next' && k.alg === 'RS256')!;
     const r = await dep.cli(['keys', 'rotate', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    expect((JSON.parse(r.stdout) as Array<{ active: string }>)[0]!.active).toBe(next.kid);
+    expect((JSON.parse(r.stdout) as Array<{ alg: string; active: string }>).find((x) => x.alg === 'RS256')!.active).toBe(next.kid);
     const again = await dep.cli(['keys', 'rotate']);
     expect(again.code).not.toBe(0);
     expect(again.stderr).toContain('pass --force');

@@ -134,4 +134,23 @@ describe('failed client authentication without Redis (one node, sqlite)', () => 
     expect(owner.status).toBe(200);
     expect(await (await fetch(`${srv.url}/readyz`)).json()).toEqual({ status: 'ok' });
   });
+
+  it('a burst of distinct guesses in flight together gets at most 10 checked (401) in all; a burst of the right secret is never limited', async () => {
+    const attacker = '203.0.113.51';
+    const guesses = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => postForm(`${srv.url}/oauth/token`, { grant_type: 'client_credentials' }, { authorization: basic('demo-client', `burst-${i}`), 'x-forwarded-for': attacker })),
+    );
+    const statuses = guesses.map((r) => r.status);
+    // Refused before any hash (429) or by the busy hashing queue (503, refunded); never more than 10 checked.
+    expect(statuses.filter((s) => s !== 401 && s !== 429 && s !== 503)).toEqual([]);
+    for (let i = 0; i < 20 && statuses.at(-1) !== 429; i++) {
+      statuses.push((await postForm(`${srv.url}/oauth/token`, { grant_type: 'client_credentials' }, { authorization: basic('demo-client', `after-${i}`), 'x-forwarded-for': attacker })).status);
+    }
+    expect(statuses.filter((s) => s === 401), JSON.stringify(statuses)).toHaveLength(10);
+    expect(statuses.at(-1)).toBe(429);
+    const owner = await Promise.all(
+      Array.from({ length: 60 }, () => postForm(`${srv.url}/oauth/token`, { grant_type: 'client_credentials' }, { authorization: basic('demo-client', DEMO_SECRET), 'x-forwarded-for': '192.0.2.61' })),
+    );
+    expect(owner.map((r) => r.status)).toEqual(Array(60).fill(200));
+  });
 });

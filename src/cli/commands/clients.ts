@@ -21,10 +21,20 @@ const OPTIONS = {
   'client-id': { type: 'string' },
   secret: { type: 'string' },
   'jwks-uri': { type: 'string' },
+  'subject-type': { type: 'string' },
+  'sector-identifier-uri': { type: 'string' },
   jwks: { type: 'string' },
   metadata: { type: 'string' },
+  'id-token-alg': { type: 'string' },
+  'userinfo-alg': { type: 'string' },
+  'introspection-alg': { type: 'string' },
+  'authorization-alg': { type: 'string' },
   grace: { type: 'string' },
   project: { type: 'string' },
+  'backchannel-logout-uri': { type: 'string' },
+  'backchannel-logout-session-required': { type: 'boolean' },
+  'frontchannel-logout-uri': { type: 'string' },
+  'frontchannel-logout-session-required': { type: 'boolean' },
 } as const;
 
 /** Builds RFC 7591 metadata from flags; `--metadata file.json` supplies a base document. */
@@ -45,6 +55,16 @@ function metadataFrom(values: ReturnType<typeof parse<typeof OPTIONS>>['values']
   if (values.secret) m['client_secret'] = values.secret;
   if (values['jwks-uri']) m['jwks_uri'] = values['jwks-uri'];
   if (values.jwks) m['jwks'] = JSON.parse(readFileSync(values.jwks, 'utf8'));
+  if (values['id-token-alg']) m['id_token_signed_response_alg'] = values['id-token-alg'];
+  if (values['userinfo-alg']) m['userinfo_signed_response_alg'] = values['userinfo-alg'];
+  if (values['introspection-alg']) m['introspection_signed_response_alg'] = values['introspection-alg'];
+  if (values['authorization-alg']) m['authorization_signed_response_alg'] = values['authorization-alg'];
+  if (values['backchannel-logout-uri']) m['backchannel_logout_uri'] = values['backchannel-logout-uri'];
+  if (values['backchannel-logout-session-required']) m['backchannel_logout_session_required'] = true;
+  if (values['frontchannel-logout-uri']) m['frontchannel_logout_uri'] = values['frontchannel-logout-uri'];
+  if (values['frontchannel-logout-session-required']) m['frontchannel_logout_session_required'] = true;
+  if (values['subject-type']) m['subject_type'] = values['subject-type'];
+  if (values['sector-identifier-uri']) m['sector_identifier_uri'] = values['sector-identifier-uri'];
   if (m['grant_types'] && !values.grant) return m;
   if (!m['grant_types'] && !m['redirect_uris']) m['grant_types'] = ['client_credentials'];
   return m;

@@ -1,10 +1,15 @@
+import { claimPairs, parseClaimChanges } from '../../claims/claim-input.js';
 import { randomToken } from '../../oauth/random.js';
 import { userView } from '../../accounts/account.service.js';
 import { SYSTEM } from '../../projects/authority.js';
 import { CLI_CONTEXT } from '../../audit/audit-event.js';
 import { parse, print, UsageError, withContainer, type Command } from '../args.js';
 
-/** `gatehouse users create|list|disable|enable|set-password`. A password not given is generated and shown once. */
+/**
+ * `gatehouse users create|update|list|disable|enable|set-password|delete`. A password not given is generated
+ * and shown once. Standard claims (OpenID Connect Core §5.1) are `--claim name=value`, repeatable:
+ * `--claim address.locality=Berlin`, `--claim phone_number_verified=true`, `--claim nickname=` clears.
+ */
 export const usersCommand: Command = async (argv) => {
   const { values, positionals } = parse(argv, {
     email: { type: 'string' },
@@ -12,6 +17,7 @@ export const usersCommand: Command = async (argv) => {
     'given-name': { type: 'string' },
     'family-name': { type: 'string' },
     verified: { type: 'boolean' },
+    claim: { type: 'string', multiple: true },
     yes: { type: 'boolean' },
   });
   const [sub, ref] = positionals;
@@ -22,18 +28,31 @@ export const usersCommand: Command = async (argv) => {
   return withContainer(values.config, async (c) => {
     switch (sub) {
       case 'create': {
-        if (!values.email) throw new UsageError('usage: gatehouse users create --email EMAIL [--password P] [--given-name G] [--family-name F]');
+        if (!values.email) throw new UsageError('usage: gatehouse users create --email EMAIL [--password P] [--given-name G] [--family-name F] [--claim name=value …]');
         const password = values.password ?? randomToken(18);
+        const claims = parseClaimChanges(claimPairs(values.claim ?? []));
         const user = await c.accounts.create({
           email: values.email,
           password,
           givenName: values['given-name'],
           familyName: values['family-name'],
           emailVerified: values.verified ?? false,
+          claims,
         }, CLI_CONTEXT);
         print(values.json, { ...userView(user), ...(values.password ? {} : { password }) }, () =>
           [`created ${user.id} ${user.email}`, ...(values.password ? [] : [`password (shown once): ${password}`])].join('\n'),
         );
+        return 0;
+      }
+      case 'update': {
+        const user = await c.accounts.findByEmailOrId(needRef());
+        const changes = parseClaimChanges(claimPairs([
+          ...(values['given-name'] !== undefined ? [`given_name=${values['given-name']}`] : []),
+          ...(values['family-name'] !== undefined ? [`family_name=${values['family-name']}`] : []),
+          ...(values.claim ?? []),
+        ]));
+        const updated = await c.accounts.updateClaims(user.id, changes, { email: values.email, emailVerified: values.verified }, CLI_CONTEXT);
+        print(values.json, userView(updated), () => `updated ${updated.email}`);
         return 0;
       }
       case 'list': {
@@ -65,7 +84,7 @@ export const usersCommand: Command = async (argv) => {
         return 0;
       }
       default:
-        throw new UsageError('usage: gatehouse users create|list|disable|enable|set-password|delete');
+        throw new UsageError('usage: gatehouse users create|update|list|disable|enable|set-password|delete');
     }
   });
 };

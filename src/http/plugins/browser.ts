@@ -38,15 +38,27 @@ function formAction(targets: string[]): string {
   return [...sources].join(' ');
 }
 
-export function pageHeaders(reply: FastifyReply, options: { formTargets?: string[]; script?: boolean } = {}): FastifyReply {
+/** Image origins a page may load from: the client's https logo on the consent page, by exact origin only. */
+function imageSources(images: string[]): string {
+  const origins = images.filter((i) => URL.canParse(i) && new URL(i).protocol === 'https:').map((i) => ` ${new URL(i).origin}`);
+  return [...new Set(origins)].join('');
+}
+
+/** Front-Channel Logout: exactly the origins of the frames the page embeds. */
+function frameSrc(frames: string[]): string {
+  return [...new Set(frames.filter((f) => URL.canParse(f)).map((f) => new URL(f).origin))].join(' ');
+}
+
+export function pageHeaders(reply: FastifyReply, options: { formTargets?: string[]; script?: boolean; images?: string[]; frames?: string[] } = {}): FastifyReply {
   const csp = [
     "default-src 'none'",
     "style-src 'self'",
-    "img-src 'self' data:",
+    `img-src 'self' data:${imageSources(options.images ?? [])}`,
     `form-action ${formAction(options.formTargets ?? [])}`,
     "frame-ancestors 'none'",
     "base-uri 'none'",
     ...(options.script ? [`script-src ${FORM_POST_HASH}`] : []),
+    ...(options.frames?.length ? [`frame-src ${frameSrc(options.frames)}`] : []),
   ].join('; ');
   return reply
     .header('content-security-policy', csp)
@@ -58,8 +70,8 @@ export function pageHeaders(reply: FastifyReply, options: { formTargets?: string
     .type('text/html; charset=utf-8');
 }
 
-export function sendPage(reply: FastifyReply, status: number, body: string, formTargets: string[] = []): FastifyReply {
-  return pageHeaders(reply, { formTargets }).code(status).send(body);
+export function sendPage(reply: FastifyReply, status: number, body: string, formTargets: string[] = [], images: string[] = []): FastifyReply {
+  return pageHeaders(reply, { formTargets, images }).code(status).send(body);
 }
 
 export function sendErrorPage(reply: FastifyReply, status: number, title: string, message: string): FastifyReply {

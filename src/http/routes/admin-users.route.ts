@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Container } from '../../app.js';
 import { userView } from '../../accounts/account.service.js';
+import { parseClaimChanges } from '../../claims/claim-input.js';
 import { InvalidRequest } from '../../oauth/errors.js';
 import { requireOperator } from '../../projects/authority.js';
 import { requestAuthority, jsonObject, optionalString, requireAdmin } from '../admin-auth.js';
@@ -23,6 +24,7 @@ export function adminUserRoutes(app: FastifyInstance, c: Container): void {
         givenName: optionalString(b, 'given_name'),
         familyName: optionalString(b, 'family_name'),
         emailVerified: b['email_verified'] === true,
+        claims: parseClaimChanges(b),
       }, auditContext(request));
       return reply.code(201).send(userView(user));
     });
@@ -31,8 +33,14 @@ export function adminUserRoutes(app: FastifyInstance, c: Container): void {
       const b = jsonObject(request);
       const password = optionalString(b, 'password');
       if (b['disabled'] !== undefined && typeof b['disabled'] !== 'boolean') throw new InvalidRequest('disabled: must be true or false');
+      if (b['email_verified'] !== undefined && typeof b['email_verified'] !== 'boolean') throw new InvalidRequest('email_verified: must be true or false');
+      // Standard claims (OpenID Connect Core §5.1): a value sets, null clears; validated before anything changes.
+      const claims = parseClaimChanges(b);
+      const email = { email: optionalString(b, 'email'), emailVerified: b['email_verified'] as boolean | undefined };
+      await c.accounts.get(request.params.userId);
       if (password !== undefined) await c.accounts.setPassword(request.params.userId, password, auditContext(request));
       if (b['disabled'] !== undefined) await c.accounts.setDisabled(request.params.userId, b['disabled'] as boolean, auditContext(request));
+      await c.accounts.updateClaims(request.params.userId, claims, email, auditContext(request));
       return userView(await c.accounts.get(request.params.userId));
     });
     admin.delete<WithId>('/admin/api/v1/users/:userId', async (request, reply) => {

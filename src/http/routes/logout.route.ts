@@ -5,8 +5,11 @@ import { constantTimeEqual } from '../../oauth/hash.js';
 import { singleValued } from '../../oauth/params.js';
 import { randomToken } from '../../oauth/random.js';
 import { loggedOutPage, logoutConfirmPage } from '../../views/pages.view.js';
-import { cookieOptions, isCrossSitePost, SESSION_COOKIE, sendErrorPage, sendPage } from '../plugins/browser.js';
-import { currentSession } from './authorize.route.js';
+import { frontchannelLogoutPage } from '../../views/logout.view.js';
+import { cookieOptions, isCrossSitePost, pageHeaders, SESSION_COOKIE, sendErrorPage, sendPage } from '../plugins/browser.js';
+import { composeSessionCookie } from '../../sessions/session-cookie.js';
+import type { currentSession } from './authorize.route.js';
+import { heldSessions } from './authorize.route.js';
 
 const LOGOUT_COOKIE = 'gh_logout';
 const PASSED_ON = ['post_logout_redirect_uri', 'state', 'ui_locales'];
@@ -15,8 +18,20 @@ const PASSED_ON = ['post_logout_redirect_uri', 'state', 'ui_locales'];
 export function logoutRoutes(app: FastifyInstance, c: Container): void {
   const issuer = c.config.server.issuer;
 
+  const endSession = async (request: FastifyRequest, session: NonNullable<Awaited<ReturnType<typeof currentSession>>>) => {
+    await c.sessions.end(session);
+    try {
+      return await c.logoutFanout.sessionEnded({ sid: session.sid });
+    } catch (err) {
+      // The person is signed out whatever happens to the notifications; the failure is the log's.
+      request.log.error({ err }, 'logout fan-out failed');
+      return [];
+    }
+  };
+
   const handle = async (request: FastifyRequest, reply: FastifyReply, params: Record<string, string>, confirmed: boolean) => {
-    const session = await currentSession(c, request);
+    const held = await heldSessions(c, request);
+    const session = held[0]?.session;
     let decision;
     try {
       decision = await c.logout.check(params, session?.sid);
@@ -25,8 +40,16 @@ export function logoutRoutes(app: FastifyInstance, c: Container): void {
       throw err;
     }
     if (!decision.confirm || confirmed) {
-      if (session) await c.sessions.end(session);
-      reply.clearCookie(SESSION_COOKIE, { path: '/' }).clearCookie(LOGOUT_COOKIE, { path: '/oauth/logout' });
+      // Only the current session ends (one session = one sid); the browser keeps its sessions of other accounts.
+      // Back-channel tokens are queued (never awaited); front-channel frames go on the page below.
+      const frames = session ? (await endSession(request, session)).map((f) => f.src) : [];
+      const others = composeSessionCookie(undefined, held.slice(1));
+      if (others) reply.setCookie(SESSION_COOKIE, others, { ...cookieOptions(issuer, '/', c.sessions.lifetime), signed: true });
+      else reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      reply.clearCookie(LOGOUT_COOKIE, { path: '/oauth/logout' });
+      if (frames.length > 0) {
+        return pageHeaders(reply, { frames }).code(200).send(frontchannelLogoutPage({ frames, next: decision.redirect }));
+      }
       if (decision.redirect) return reply.header('cache-control', 'no-store').redirect(decision.redirect, 303);
       return sendPage(reply, 200, loggedOutPage());
     }

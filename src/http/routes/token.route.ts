@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Container } from '../../app.js';
 import { InvalidRequest } from '../../oauth/errors.js';
 import { singleValued } from '../../oauth/params.js';
+import { acceptsIntrospectionJwt, INTROSPECTION_JWT_MEDIA_TYPE } from '../../token/introspection-jwt.js';
 import type { CorsGate } from '../plugins/cors.js';
 import { auditContext } from '../audit-context.js';
 
@@ -30,6 +31,9 @@ export function tokenRoutes(app: FastifyInstance, c: Container, cors: CorsGate):
     const { client, params } = await authenticate(request, reply, '/oauth/introspect');
     const token = params['token'];
     if (!token) throw new InvalidRequest('token is required');
+    if (acceptsIntrospectionJwt(request.headers.accept)) {
+      return reply.type(INTROSPECTION_JWT_MEDIA_TYPE).send(await c.tokens.introspectJwt(client, token));
+    }
     return reply.send(await c.tokens.introspect(client, token));
   });
 

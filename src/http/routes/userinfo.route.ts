@@ -16,9 +16,10 @@ export function userinfoRoutes(app: FastifyInstance, c: Container, cors: CorsGat
       err.headers['www-authenticate'] = 'Bearer';
       throw err;
     }
-    const { claims, clientId } = await c.userinfo.claims(token);
+    const { claims, clientId, jwt } = await c.userinfo.respond(token);
     await cors.forClient(request, reply, clientId);
-    return claims;
+    // OIDC Core §5.3.2: a signed response is application/jwt.
+    return jwt ? reply.type('application/jwt').send(jwt) : claims;
   };
   app.get('/oauth/userinfo', handle);
   app.post('/oauth/userinfo', handle);

@@ -3,12 +3,13 @@ import type { AuthorizationCode, CodeStore } from '../../authorize/code.store.js
 import type { AuthorizationCodesTable } from '../schema.js';
 import { inTransaction, type Executor } from '../stores.js';
 import { placeholderRow, prepared } from '../prepared.js';
+import { recordSessionClient } from './session-client.kysely.js';
 
 const CODE_COLUMNS = [
   'code_hash', 'grant_id', 'client_id', 'user_id', 'redirect_uri', 'scope', 'resource', 'nonce', 'code_challenge',
   'code_challenge_method', 'auth_time', 'sid', 'amr', 'claims', 'created_at', 'expires_at', 'consumed_at',
 ] as const;
-const GRANT_COLUMNS = ['id', 'client_id', 'user_id', 'scope', 'created_at', 'expires_at', 'revoked_at'] as const;
+const GRANT_COLUMNS = ['id', 'client_id', 'user_id', 'scope', 'created_at', 'expires_at', 'revoked_at', 'claims'] as const;
 /** Parameters: GRANT_COLUMNS in order. Returns no row when the id is taken (a completed interaction replayed). */
 const INSERT_GRANT = (db: Executor) =>
   db.insertInto('grants').values(placeholderRow(GRANT_COLUMNS)).onConflict((oc) => oc.column('id').doNothing()).returning('id');
@@ -45,12 +46,14 @@ export function kyselyCodeStore(db: Executor): CodeStore {
   return {
     async issue(g, c) {
       return inTransaction(db, async (tx) => {
-        const created = await prepared(tx, INSERT_GRANT)(g.id, g.clientId, g.userId, g.scope, g.createdAt, g.expiresAt, g.revokedAt);
+        const created = await prepared(tx, INSERT_GRANT)(g.id, g.clientId, g.userId, g.scope, g.createdAt, g.expiresAt, g.revokedAt, g.claims ?? null);
         if (created.length === 0) return false;
         await prepared(tx, INSERT_CODE)(
           c.codeHash, c.grantId, c.clientId, c.userId, c.redirectUri, c.scope, c.resource, c.nonce, c.codeChallenge,
           c.codeChallengeMethod, c.authTime, c.sid, c.amr, c.claims, c.createdAt, c.expiresAt, null,
         );
+        // The session now has a client to tell when it ends (Back-/Front-Channel Logout, migration 0005).
+        if (c.sid) await recordSessionClient(tx, c.sid, c.clientId, c.userId, c.createdAt);
         return true;
       });
     },

@@ -61,7 +61,7 @@ const GRANT_WITH_USER = (db: Executor) =>
     .innerJoin('users', 'users.id', 'grants.user_id')
     .leftJoin('consents', (j) => j.onRef('consents.user_id', '=', 'grants.user_id').onRef('consents.client_id', '=', 'grants.client_id'))
     .selectAll('users')
-    .select(['grants.revoked_at as grant_revoked_at', 'grants.expires_at as grant_expires_at', 'consents.scope as consent_scope'])
+    .select(['grants.revoked_at as grant_revoked_at', 'grants.expires_at as grant_expires_at', 'consents.scope as consent_scope', 'grants.claims as grant_claims'])
     .where('grants.id', '=', '');
 const REFRESH_COLUMNS = [
   'token_hash', 'grant_id', 'client_id', 'user_id', 'scope', 'resource', 'auth_time', 'sid', 'amr',
@@ -88,6 +88,10 @@ export function kyselyTokenStore(db: Executor): TokenStore & GrantTokenStore {
     },
     async isAccessTokenRevoked(jti, grantId) {
       return (await revoked(jti, grantId ?? '')).length > 0;
+    },
+    async grantRelease(grantId) {
+      const r = await db.selectFrom('grants').select(['user_id', 'claims']).where('id', '=', grantId).executeTakeFirst();
+      return r && { userId: r.user_id, claims: r.claims };
     },
     async findRefreshToken(tokenHash) {
       const r = await db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
@@ -126,7 +130,7 @@ export function kyselyTokenStore(db: Executor): TokenStore & GrantTokenStore {
         t.parentHash, t.createdAt, t.expiresAt, t.usedAt, t.revokedAt,
       );
     },
-    async useRefreshToken(tokenHash, clientId, now) {
+    async useRefreshToken(tokenHash, clientId, now, reuseInterval = 0) {
       const [family] = await lockFamily(tokenHash);
       // Unknown token, or its family is revoked already (nothing of it can be used or issued any more).
       const owner = family ? { grant_id: family.id, client_id: family.client_id } : (await tokenOwner(tokenHash))[0];
@@ -134,18 +138,31 @@ export function kyselyTokenStore(db: Executor): TokenStore & GrantTokenStore {
       if (family) {
         const [row] = await useToken(now, tokenHash, clientId);
         if (row) return { token: toRefresh(row) };
+        if (reuseInterval > 0) {
+          // Read under the family lock taken above: a concurrent rotation has committed its used_at by now.
+          const spent = await db
+            .selectFrom('refresh_tokens')
+            .selectAll()
+            .where('token_hash', '=', tokenHash)
+            .where('client_id', '=', clientId)
+            .where('revoked_at', 'is', null)
+            .where('used_at', '>', now - reuseInterval)
+            .executeTakeFirst();
+          if (spent) return { token: toRefresh(spent), withinReuseInterval: true };
+        }
       }
       return owner.client_id === clientId ? { reusedGrantId: owner.grant_id } : { otherClient: true };
     },
     async grantContext(grantId) {
       const [r] = await grantWithUser(grantId);
       if (!r) return undefined;
-      const { grant_revoked_at, grant_expires_at, consent_scope, ...user } = r;
+      const { grant_revoked_at, grant_expires_at, consent_scope, grant_claims, ...user } = r;
       return {
         revokedAt: grant_revoked_at,
         expiresAt: grant_expires_at,
         user: toUser(user),
         consentScopes: consent_scope === null ? null : consent_scope.split(' '),
+        claims: grant_claims,
       };
     },
     async revokeUserGrants(userId, clientId, now) {

@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { User, UserIdentity, UserStore } from '../../accounts/user.store.js';
+import type { ProfileClaims } from '../../claims/catalogue.js';
 import type { Executor } from '../stores.js';
 import { prepared } from '../prepared.js';
 import type { UsersTable } from '../schema.js';
@@ -15,7 +16,10 @@ export const toUser = (r: Selectable<UsersTable>): User => ({
   disabledAt: r.disabled_at,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
+  profileClaims: r.profile_claims ? (JSON.parse(r.profile_claims) as ProfileClaims) : {},
 });
+
+const profileJson = (p: ProfileClaims): string | null => (Object.keys(p).length ? JSON.stringify(p) : null);
 
 const BY_ID = (db: Executor) => db.selectFrom('users').selectAll().where('id', '=', '');
 const BY_EMAIL = (db: Executor) => db.selectFrom('users').selectAll().where('email', '=', '');
@@ -46,6 +50,7 @@ export function kyselyUserStore(db: Executor): UserStore {
           disabled_at: u.disabledAt,
           created_at: u.createdAt,
           updated_at: u.updatedAt,
+          profile_claims: profileJson(u.profileClaims ?? {}),
         })
         .execute();
     },
@@ -63,6 +68,7 @@ export function kyselyUserStore(db: Executor): UserStore {
       if (c.passwordHash !== undefined) values.password_hash = c.passwordHash;
       if (c.disabledAt !== undefined) values.disabled_at = c.disabledAt;
       if (c.updatedAt !== undefined) values.updated_at = c.updatedAt;
+      if (c.profileClaims !== undefined) values.profile_claims = profileJson(c.profileClaims);
       const r = await db.updateTable('users').set(values).where('id', '=', id).executeTakeFirst();
       return r.numUpdatedRows > 0n;
     },

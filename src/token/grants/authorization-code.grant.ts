@@ -3,6 +3,7 @@
  * revokes the grant and everything issued from it (RFC 6749 §4.1.2, OAuth 2.1 §4.1.3). The consumption commits
  * even when a later check fails, so a code can never be tried twice.
  */
+import type { ClaimsRequest } from '../../claims/claims-request.js';
 import { record } from '../../audit/audit-event.js';
 import { InvalidGrant, InvalidRequest } from '../../oauth/errors.js';
 import { sha256 } from '../../oauth/hash.js';
@@ -55,7 +56,7 @@ export const authorizationCodeGrant: GrantHandler = {
         sid: c.sid,
         amr: c.amr ? (JSON.parse(c.amr) as string[]) : ['pwd'],
         nonce: c.nonce,
-        idTokenClaims: c.claims ? (JSON.parse(c.claims) as string[]) : [],
+        claimsRequest: c.claims ? (JSON.parse(c.claims) as ClaimsRequest) : null,
         parentHash: null,
       });
     });

@@ -32,6 +32,8 @@ export interface GrantContext {
   accessTokenAlg: string;
   idTokenAlg: string;
   signer(alg: string): JwtSigner;
+  /** The `sub` a client sees for a user (OpenID Connect Core §8: public or pairwise). */
+  subject(client: Client, userId: string): string;
   /** Runs `fn` with stores bound to one transaction. */
   transaction<T>(fn: (stores: GrantStores) => Promise<T>): Promise<T>;
 }

@@ -2,7 +2,13 @@
  * RFC 6749 §6 with rotation (OAuth 2.1 §4.3.1): every use returns a new refresh token and invalidates the old;
  * presenting a used token again revokes the whole family. The new token keeps the grant's scope; the access
  * token may be narrowed by `scope`.
+ *
+ * Reuse interval (`auth.refreshTokenReuseInterval`, default 0 = strict): for that many seconds after a
+ * rotation, the same client presenting the spent token again (two tabs, a retry after a lost response) gets a
+ * fresh rotation from the same family, as Hydra's grace period does: the family is not revoked and the
+ * successor issued first stays valid. After the interval the spent token is a reuse again and revokes the family.
  */
+import type { ClaimsRequest } from '../../claims/claims-request.js';
 import { record } from '../../audit/audit-event.js';
 import { InvalidGrant, InvalidRequest, InvalidScope } from '../../oauth/errors.js';
 import { sha256 } from '../../oauth/hash.js';
@@ -29,7 +35,7 @@ export const refreshTokenGrant: GrantHandler = {
     let result: TokenResponse | InvalidGrant;
     try {
       result = await ctx.transaction(async (stores): Promise<TokenResponse | InvalidGrant> => {
-        const used = await stores.tokens.useRefreshToken(sha256(presented), client.clientId, now);
+        const used = await stores.tokens.useRefreshToken(sha256(presented), client.clientId, now, ctx.config.refreshTokenReuseInterval);
         if (!used) return new InvalidGrant('unknown refresh token');
         // A token of another client is refused without touching it (a stolen token must not burn the real one).
         if ('otherClient' in used) return new InvalidGrant('refresh token was issued to another client');
@@ -39,6 +45,10 @@ export const refreshTokenGrant: GrantHandler = {
           return new InvalidGrant('refresh token reused; the token family was revoked');
         }
         const rt = used.token;
+        if (used.withinReuseInterval) {
+          // Recorded with the rotation it leads to (rolled back with it when the request is refused below).
+          await record(stores.audit, now, { action: 'refresh_token.reused_within_interval', target: { type: 'grant', id: rt.grantId } }, request);
+        }
         const grantScopes = rt.scope.split(' ');
         if (requested.some((s) => !grantScopes.includes(s))) throw new Refused(new InvalidScope('scope may only narrow the original grant'));
         if (rt.expiresAt <= now) throw new Refused(new InvalidGrant('refresh token expired'));
@@ -60,7 +70,7 @@ export const refreshTokenGrant: GrantHandler = {
           sid: rt.sid,
           amr: rt.amr ? (JSON.parse(rt.amr) as string[]) : ['pwd'],
           nonce: null,
-          idTokenClaims: [],
+          claimsRequest: grant.claims ? (JSON.parse(grant.claims) as ClaimsRequest) : null,
           parentHash: rt.tokenHash,
         });
       });
