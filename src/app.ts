@@ -42,6 +42,7 @@ import { ScopeRegistry } from './scopes/scope.service.js';
 import { createOutboundFetcher } from './outbound/outbound-fetch.js';
 import { connectSharedStore, type SharedStore } from './limits/shared-store.js';
 import { SharedThrottle } from './limits/shared-throttle.js';
+import { RegistrationAccess } from './clients/registration-access.js';
 import { SharedReplayGuard } from './limits/shared-replay.js';
 import { RequestObjectVerifier } from './request-object/request-object.js';
 import { BackchannelDelivery } from './logout/backchannel-delivery.js';
@@ -61,6 +62,7 @@ export interface Container {
   verifier: JwtVerifier;
   clients: ClientService;
   clientAuth: ClientAuthenticator;
+  registrationAccess: RegistrationAccess;
   tokens: TokenService;
   accounts: AccountService;
   sessions: SessionService;
@@ -195,6 +197,8 @@ export async function createContainer(config: Config, options: ContainerOptions 
     shared = config.redis.url ? connectSharedStore(config.redis.url, config.redis.keyPrefix) : undefined;
     const throttle = (name: string, limits: Config['auth']['loginRateLimit']): LoginThrottle =>
       shared ? new SharedThrottle(shared, name, limits) : new MemoryLoginThrottle(limits, clock);
+    const clientAuthThrottle = throttle('client-auth', config.auth.clientAuthRateLimit);
+    const registrationAccess = new RegistrationAccess({ clients, throttle: clientAuthThrottle });
     const clientAuth = new ClientAuthenticator({
       clients,
       store: clientStore,
@@ -203,7 +207,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       clock,
       issuer: config.server.issuer,
       outbound,
-      throttle: throttle('client-auth', config.auth.clientAuthRateLimit),
+      throttle: clientAuthThrottle,
     });
     const accounts = new AccountService({
       users: stores.users,
@@ -310,6 +314,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       verifier,
       clients,
       clientAuth,
+      registrationAccess,
       tokens,
       accounts,
       sessions,

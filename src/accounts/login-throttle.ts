@@ -42,3 +42,27 @@ export interface LoginThrottle {
   /** An attempt checked without a reservation succeeded: as Reservation.succeeded (clear, remember the address). */
   succeeded(attempt: LoginAttempt): void;
 }
+
+/**
+ * Runs a check that costs next to nothing (a hash lookup) under a throttle: refused while the caller is limited,
+ * and a failed check counted afterwards, so a success never waits for a slot. Throws `limited(retryAfter)`.
+ */
+export async function withFailureLimit<T>(
+  throttle: LoginThrottle | undefined,
+  attempt: LoginAttempt,
+  check: () => Promise<T>,
+  succeeded: (answer: T) => boolean,
+  limited: (retryAfter: number) => Error,
+): Promise<T> {
+  if (!throttle) return check();
+  const gate = await throttle.peek(attempt);
+  if (!gate.allowed) throw limited(gate.retryAfter);
+  const answer = await check();
+  if (succeeded(answer)) {
+    throttle.succeeded(attempt);
+    return answer;
+  }
+  const reservation = await throttle.reserve(attempt);
+  if (!reservation.allowed) throw limited(reservation.retryAfter);
+  return answer;
+}

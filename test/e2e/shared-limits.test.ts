@@ -153,4 +153,32 @@ describe('failed client authentication without Redis (one node, sqlite)', () => 
     );
     expect(owner.map((r) => r.status)).toEqual(Array(60).fill(200));
   });
+
+  it('registration endpoints: wrong initial and registration access tokens are limited the same way; the right ones work elsewhere', async () => {
+    const IAT = 'test-initial-access-token-0123456789';
+    const register = (token: string, ip: string) =>
+      fetch(`${srv.url}/oauth/register`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-forwarded-for': ip },
+        body: JSON.stringify({ client_name: 'Svc', grant_types: ['client_credentials'] }),
+      });
+    const guesser = '203.0.113.70';
+    const statuses = [];
+    for (let i = 0; i < 12; i++) statuses.push((await register(`guess-${i}`, guesser)).status);
+    expect(statuses).toEqual([...Array(10).fill(401), 429, 429]);
+    const limited = await register(IAT, guesser);
+    expect(limited.status).toBe(429);
+    expect(await limited.json()).toMatchObject({ error: 'too_many_requests' });
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    const created = await register(IAT, '192.0.2.70');
+    expect(created.status).toBe(201);
+    const meta = (await created.json()) as Record<string, string>;
+    const uri = meta['registration_client_uri']!.replace(dep.issuer, srv.url);
+    const read = (token: string, ip: string) => fetch(uri, { headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': ip } });
+    const reads = [];
+    for (let i = 0; i < 11; i++) reads.push((await read(`guess-${i}`, '203.0.113.71')).status);
+    expect(reads).toEqual([...Array(10).fill(401), 429]);
+    expect((await read(meta['registration_access_token']!, '203.0.113.71')).status).toBe(429);
+    expect((await read(meta['registration_access_token']!, '192.0.2.70')).status).toBe(200);
+  });
 });

@@ -28,7 +28,7 @@ export function registrationRoutes(app: FastifyInstance, c: Container): void {
   const view = (client: Client) => ({ ...clientMetadataView(client), registration_client_uri: clientUri(client.clientId) });
 
   app.post('/oauth/register', METADATA_BODY, async (request, reply) => {
-    if (!(await c.clients.mayRegister(bearerToken(request)))) {
+    if (!(await c.registrationAccess.mayRegister(bearerToken(request), request.ip))) {
       throw new InvalidToken('initial access token missing, unknown, expired or used up');
     }
     const created = await c.clients.create(metadataBody(request), { registrar: 'dynamic' }, auditContext(request));
@@ -41,9 +41,8 @@ export function registrationRoutes(app: FastifyInstance, c: Container): void {
 
   // RFC 7592 §2: the registration access token alone decides; a mismatch is 401 so nothing leaks about other clients.
   const owned = async (request: FastifyRequest<{ Params: { clientId: string } }>): Promise<Client> => {
-    const token = bearerToken(request);
-    const client = token ? await c.clients.findByRegistrationToken(token) : undefined;
-    if (!client || client.clientId !== request.params.clientId) throw new InvalidToken('registration access token is invalid');
+    const client = await c.registrationAccess.owner(bearerToken(request), request.params.clientId, request.ip);
+    if (!client) throw new InvalidToken('registration access token is invalid');
     return client;
   };
 
