@@ -32,8 +32,19 @@ export const ConfigSchema = Type.Object(
           {
             allowFrom: Type.Array(Type.String(), {
               default: ['loopback'],
-              description: '/metrics is answered only to these socket addresses or CIDRs (`loopback` = 127.0.0.0/8 and ::1)',
+              description: '/metrics is answered only to these socket addresses or CIDRs (`loopback` = 127.0.0.0/8 and ::1), unless bearerToken is set',
             }),
+            bearerToken: Type.String({
+              default: '',
+              description: 'when set, a scrape must send `Authorization: Bearer <token>` (from any address; allowFrom then no longer applies)',
+            }),
+            port: Type.Integer({
+              minimum: 0,
+              maximum: 65535,
+              default: 0,
+              description: 'when not 0, /metrics is served only on a listener of its own at host:port, and no longer on the main listener',
+            }),
+            host: Type.String({ default: '127.0.0.1', description: 'the address of the metrics listener (with port)' }),
           },
           { default: {}, additionalProperties: false },
         ),
@@ -259,7 +270,7 @@ export interface Config {
     keepAliveTimeout: number;
     maxConnectionsPerIp: number;
     shutdownTimeout: number;
-    metrics: { allowFrom: string[] };
+    metrics: { allowFrom: string[]; bearerToken: string; port: number; host: string };
   };
   readonly database: { url: string; poolSize: number; schema?: string | undefined };
   readonly auth: {

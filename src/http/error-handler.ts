@@ -12,7 +12,12 @@ import { InteractionInvalid } from '../authorize/interaction.js';
 import { OAuthError } from '../oauth/errors.js';
 import { isBrowserPath, sendErrorPage } from './plugins/browser.js';
 
+/** The RFC 6749 error code each error response carried, for the metrics hook (plugins/metrics.ts). */
+const sentErrors = new WeakMap<FastifyReply, string>();
+export const oauthErrorOf = (reply: FastifyReply): string | undefined => sentErrors.get(reply);
+
 export function sendOAuthError(reply: FastifyReply, err: OAuthError): FastifyReply {
+  sentErrors.set(reply, err.error);
   for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
   return reply
     .code(err.status)
@@ -36,12 +41,14 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
             ? `invalid request: ${err.message}`
             : 'malformed request';
     // 413 stays 413 (RFC 9110); other client errors are the protocol's invalid_request.
+    sentErrors.set(reply, 'invalid_request');
     return reply
       .code(status === 413 ? 413 : 400)
       .header('cache-control', 'no-store')
       .send({ error: 'invalid_request', error_description: description });
   }
   request.log.error({ err }, 'unhandled error');
+  sentErrors.set(reply, 'server_error');
   return reply.code(500).header('cache-control', 'no-store').send({ error: 'server_error', error_description: 'internal error' });
 }
 

@@ -77,7 +77,13 @@ export async function buildServer(c: Container): Promise<FastifyInstance> {
   });
   registerInputGuard(app);
   const shared = c.sharedStore;
-  registerMetrics(app, c.config.server.metrics.allowFrom, shared ? () => shared.status() === 'ok' : undefined);
+  const metrics = c.config.server.metrics;
+  registerMetrics(app, {
+    allowFrom: metrics.allowFrom,
+    bearerToken: metrics.bearerToken || undefined,
+    ownListener: metrics.port !== 0,
+    redisUp: shared ? () => shared.status() === 'ok' : undefined,
+  });
   const cors = corsGate(c.clients);
   healthRoutes(app, c);
   discoveryRoutes(app, c);

@@ -2,6 +2,7 @@ import { createContainer } from '../../app.js';
 import { buildApp } from '../../app.js';
 import { isSqliteUrl, loadConfig } from '../../config/load.js';
 import { drain } from '../../http/plugins/connections.js';
+import { metricsRegistryOf, serveMetrics } from '../../http/plugins/metrics.js';
 import { isMigrated, migrateUp } from '../../storage/migrator.js';
 import { parse, type Command } from '../args.js';
 import { runSeed } from './migrate.js';
@@ -39,12 +40,16 @@ export const serveCommand: Command = async (argv) => {
     await app.listen({ host: config.server.host, port: config.server.port });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.server.port;
+    const metrics = config.server.metrics;
+    const registry = metricsRegistryOf(app);
+    const metricsServer = metrics.port !== 0 && registry ? await serveMetrics(registry, metrics.host, metrics.port, metrics.bearerToken || undefined) : undefined;
     const demo = config.seeder.demoClient;
     process.stdout.write(
       [
         `Gatehouse is listening on http://${config.server.host}:${port}`,
         `issuer: ${config.server.issuer}`,
         `discovery: ${config.server.issuer}/.well-known/openid-configuration`,
+        ...(metricsServer ? [`metrics: http://${metrics.host}:${metrics.port}/metrics`] : []),
         `admin login: ${config.seeder.superadmin.email.toLowerCase()}${config.seeder.superadmin.password ? '' : ' (password printed at first start)'}`,
         ...(demo.enabled ? [`demo client: ${demo.clientId}${demo.clientSecret ? '' : ' (secret printed at first start)'}`] : []),
         `READY ${JSON.stringify({ port, pid: process.pid })}`,
@@ -63,6 +68,10 @@ export const serveCommand: Command = async (argv) => {
     // docs/SECURITY.md "Shutdown": not ready at once, stop accepting, drain (bounded), then Fastify and the pool.
     await drain(app, config.server.shutdownTimeout * 1000);
     await app.close();
+    if (metricsServer) {
+      metricsServer.closeAllConnections();
+      await new Promise((resolve) => metricsServer.close(resolve));
+    }
     return 0;
   } finally {
     await container.close();
