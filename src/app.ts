@@ -34,7 +34,7 @@ import { SessionService } from './sessions/session.service.js';
 import { LogoutService } from './sessions/logout.service.js';
 import { UserinfoService } from './userinfo/userinfo.service.js';
 import { AuditService } from './audit/audit.service.js';
-import { buildServer } from './http/server.js';
+import { buildServer, type ServerOptions } from './http/server.js';
 import { ProjectService } from './projects/project.service.js';
 import { ProjectClients } from './projects/project-clients.service.js';
 import { OperatorScopeGate } from './projects/operator-scopes.js';
@@ -366,10 +366,10 @@ export async function createContainer(config: Config, options: ContainerOptions 
 }
 
 /** Readies keys (requires a migrated database) and builds the HTTP server. */
-export async function buildApp(container: Container): Promise<FastifyInstance> {
+export async function buildApp(container: Container, options: ServerOptions = {}): Promise<FastifyInstance> {
   if (!(await isMigrated(container.db))) {
     throw new Error('the database is not migrated: run `gatehouse migrate`');
   }
   await container.keystore.ensure();
-  return buildServer(container);
+  return buildServer(container, options);
 }

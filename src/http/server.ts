@@ -32,7 +32,12 @@ function trustProxy(value: boolean | string | number): boolean | string | ((addr
   return typeof value === 'number' ? (_addr, hop) => hop < value : value;
 }
 
-export async function buildServer(c: Container): Promise<FastifyInstance> {
+export interface ServerOptions {
+  /** Told the path of every route as it is registered (the embedding API routes by them). */
+  onRoute?: (url: string) => void;
+}
+
+export async function buildServer(c: Container, options: ServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
       level: c.config.server.logLevel,
@@ -63,6 +68,8 @@ export async function buildServer(c: Container): Promise<FastifyInstance> {
     }),
     return503OnClosing: true,
   });
+  const onRoute = options.onRoute;
+  if (onRoute) app.addHook('onRoute', (route) => onRoute(route.url));
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   registerConnections(app, c.config.server.maxConnectionsPerIp);

@@ -17,9 +17,10 @@ export interface RunningExample {
   stop(): Promise<void>;
 }
 
-export function startExample(file: string, env: Record<string, string>): Promise<RunningExample> {
+/** `cwd`: where the line runs (default the repository root), e.g. a project that installed the package. */
+export function startExample(file: string, env: Record<string, string>, cwd?: string): Promise<RunningExample> {
   // Its own process group, so that stopping it stops whatever the shell line started.
-  const proc = spawn('bash', ['-c', runLine(file)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const proc = spawn('bash', ['-c', runLine(file)], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   const exited = new Promise<void>((r) => proc.on('exit', () => r()));
   return new Promise((resolve, reject) => {
