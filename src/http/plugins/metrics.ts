@@ -1,6 +1,7 @@
 import { BlockList, isIP } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { metricsSchema } from '../schemas/infra.js';
 
 /**
  * `server.metrics.allowFrom` as a net.BlockList: `loopback`, single addresses and CIDRs. An IPv4 entry also
@@ -83,7 +84,7 @@ export function registerMetrics(app: FastifyInstance, allowFrom: readonly string
     child.time.observe(reply.elapsedTime / 1000);
     done();
   });
-  app.get('/metrics', async (request, reply) => {
+  app.get('/metrics', { schema: metricsSchema }, async (request, reply) => {
     // 404, not 403: an outside caller learns nothing about what this path would serve.
     if (!mayScrape(allow, request)) return reply.code(404).send({ error: 'not_found', error_description: 'no such endpoint' });
     return reply.type(registry.contentType).send(await registry.metrics());
