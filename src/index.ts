@@ -10,7 +10,7 @@ import { buildApp, createContainer, type Container } from './app.js';
 import { isSqliteUrl, loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { isMigrated, migrateUp } from './storage/migrator.js';
-import { runSeed } from './cli/commands/migrate.js';
+import { runSeed } from './cli/seed-report.js';
 
 export interface GatehouseOptions {
   /** A config file (YAML), as `--config`; without it GATEHOUSE_CONFIG, then ./config.yaml if present. */

@@ -48,6 +48,20 @@ export const ConfigSchema = Type.Object(
           },
           { default: {}, additionalProperties: false },
         ),
+        openapi: Type.Object(
+          {
+            enabled: Type.Boolean({
+              default: true,
+              description: 'serve the OpenAPI 3.1 document of every endpoint at /openapi.json (generated from the route schemas; it describes the public protocol and holds no secrets)',
+            }),
+            ui: Type.Boolean({ default: true, description: 'serve a rendered page of the document at /docs (Swagger UI, assets served by this server, no CDN); needs enabled' }),
+            strict: Type.Boolean({
+              default: false,
+              description: 'a document that cannot be generated fails startup; otherwise the failure is logged and /openapi.json answers 503 (CI=true in the environment is strict too)',
+            }),
+          },
+          { default: {}, additionalProperties: false },
+        ),
       },
       { default: {}, additionalProperties: false },
     ),
@@ -271,6 +285,7 @@ export interface Config {
     maxConnectionsPerIp: number;
     shutdownTimeout: number;
     metrics: { allowFrom: string[]; bearerToken: string; port: number; host: string };
+    openapi: { enabled: boolean; ui: boolean; strict: boolean };
   };
   readonly database: { url: string; poolSize: number; schema?: string | undefined };
   readonly auth: {

@@ -12,6 +12,7 @@ import { registerConnections } from './plugins/connections.js';
 import { registerInputGuard } from './plugins/input-guard.js';
 import { REDACTED, REDACTED_PATHS, serializeRequest } from './plugins/logging.js';
 import { corsGate } from './plugins/cors.js';
+import { registerOpenApi } from './plugins/openapi.js';
 import { discoveryRoutes } from './routes/discovery.route.js';
 import { healthRoutes } from './routes/health.route.js';
 import { tokenRoutes } from './routes/token.route.js';
@@ -83,6 +84,8 @@ export async function buildServer(c: Container, options: ServerOptions = {}): Pr
     done(null, parseForm(body as string));
   });
   registerInputGuard(app);
+  // Before any route: the document is generated from the routes registered after it.
+  await registerOpenApi(app, c.config.server);
   const shared = c.sharedStore;
   const metrics = c.config.server.metrics;
   registerMetrics(app, {

@@ -70,6 +70,35 @@ export function pageHeaders(reply: FastifyReply, options: { formTargets?: string
     .type('text/html; charset=utf-8');
 }
 
+/**
+ * The API documentation page (/docs) and its assets. Swagger UI is a script application: it runs its own bundled
+ * scripts ('self', never 'unsafe-eval' or inline scripts), fetches the document and "try it out" requests from this
+ * origin (connect-src), and inserts one <style> element, allowed by its hash rather than 'unsafe-inline' (the
+ * Chromium test in test/e2e/openapi.test.ts fails if an upgrade changes it). Everything else is as strict as the
+ * other pages, no-store and frame-ancestors 'none' included.
+ */
+export const DOCUMENTATION_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  // Swagger UI's <style> element (swagger-ui-dist as shipped by @fastify/swagger-ui 6.1).
+  "style-src 'self' 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+].join('; ');
+
+export function documentationHeaders(reply: FastifyReply): FastifyReply {
+  return reply
+    .header('content-security-policy', DOCUMENTATION_CSP)
+    .header('x-frame-options', 'DENY')
+    .header('x-content-type-options', 'nosniff')
+    .header('referrer-policy', 'no-referrer')
+    .header('cache-control', 'no-store')
+    .header('pragma', 'no-cache');
+}
+
 export function sendPage(reply: FastifyReply, status: number, body: string, formTargets: string[] = [], images: string[] = []): FastifyReply {
   return pageHeaders(reply, { formTargets, images }).code(status).send(body);
 }

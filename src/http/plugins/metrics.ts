@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { constantTimeEqual } from '../../oauth/hash.js';
 import { oauthErrorOf } from '../error-handler.js';
+import { metricsSchema } from '../schemas/infra.js';
 
 /**
  * `server.metrics.allowFrom` as a net.BlockList: `loopback`, single addresses and CIDRs. An IPv4 entry also
@@ -163,7 +164,7 @@ export function registerMetrics(app: FastifyInstance, options: MetricsOptions): 
   });
   if (!options.ownListener) {
     const token = options.bearerToken;
-    app.get('/metrics', async (request, reply) => {
+    app.get('/metrics', { schema: metricsSchema }, async (request, reply) => {
       // 404, not 403: an outside caller learns nothing about what this path would serve.
       const may = token ? bearerMatches(token, request.headers) : fromAllowedAddress(allow, request);
       if (!may) return reply.code(404).send({ error: 'not_found', error_description: 'no such endpoint' });

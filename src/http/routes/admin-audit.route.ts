@@ -3,6 +3,7 @@ import type { Container } from '../../app.js';
 import { auditEventView } from '../../audit/audit.service.js';
 import { requireOperator } from '../../projects/authority.js';
 import { requestAuthority, requireAdmin } from '../admin-auth.js';
+import { adminAuditSchema } from '../schemas/admin.js';
 
 type Query = { Querystring: { since?: string; actor?: string; action?: string; limit?: string; cursor?: string } };
 
@@ -20,7 +21,7 @@ export function adminAuditRoutes(app: FastifyInstance, c: Container): void {
     admin.addHook('onRequest', requireAdmin(c));
     // The whole installation's log: operators only.
     admin.addHook('preHandler', async (request) => requireOperator(requestAuthority(request)));
-    admin.get<Query>('/admin/api/v1/audit', { schema: { querystring } }, async (request) => {
+    admin.get<Query>('/admin/api/v1/audit', { schema: { ...adminAuditSchema, querystring } }, async (request) => {
       const q = request.query;
       const page = await c.audit.list({ since: q.since, actor: q.actor, action: q.action, limit: q.limit, cursor: q.cursor });
       return { events: page.events.map(auditEventView), next_cursor: page.nextCursor };

@@ -5,6 +5,7 @@ import { InvalidRequest } from '../../oauth/errors.js';
 import { parseDuration } from '../../oauth/duration.js';
 import { requestAuthority, jsonObject, requireAdmin } from '../admin-auth.js';
 import { auditContext } from '../audit-context.js';
+import { adminClientSchemas as docs } from '../schemas/admin.js';
 
 type WithId = { Params: { clientId: string } };
 type ProjectQuery = { Querystring: { project_id?: string } };
@@ -14,23 +15,23 @@ export function adminClientRoutes(app: FastifyInstance, c: Container): void {
   const view = (client: Parameters<typeof clientMetadataView>[0]) => ({ ...clientMetadataView(client), project_id: client.projectId });
   app.register(async (admin) => {
     admin.addHook('onRequest', requireAdmin(c));
-    admin.get<ProjectQuery>('/admin/api/v1/clients', async (request) => {
+    admin.get<ProjectQuery>('/admin/api/v1/clients', { schema: docs.list }, async (request) => {
       const projectId = typeof request.query.project_id === 'string' ? request.query.project_id : undefined;
       return { clients: (await c.projectClients.list(requestAuthority(request), projectId)).map(view) };
     });
-    admin.post('/admin/api/v1/clients', async (request, reply) => {
+    admin.post('/admin/api/v1/clients', { schema: docs.create }, async (request, reply) => {
       const created = await c.projectClients.create(requestAuthority(request), jsonObject(request), auditContext(request));
       return reply.code(201).send({ ...view(created.client), ...(created.clientSecret ? { client_secret: created.clientSecret } : {}) });
     });
-    admin.get<WithId>('/admin/api/v1/clients/:clientId', async (request) => view(await c.projectClients.get(requestAuthority(request), request.params.clientId)));
-    admin.put<WithId>('/admin/api/v1/clients/:clientId', async (request) =>
+    admin.get<WithId>('/admin/api/v1/clients/:clientId', { schema: docs.get }, async (request) => view(await c.projectClients.get(requestAuthority(request), request.params.clientId)));
+    admin.put<WithId>('/admin/api/v1/clients/:clientId', { schema: docs.update }, async (request) =>
       view(await c.projectClients.update(requestAuthority(request), request.params.clientId, jsonObject(request), auditContext(request))),
     );
-    admin.delete<WithId>('/admin/api/v1/clients/:clientId', async (request, reply) => {
+    admin.delete<WithId>('/admin/api/v1/clients/:clientId', { schema: docs.delete }, async (request, reply) => {
       await c.projectClients.delete(requestAuthority(request), request.params.clientId, auditContext(request));
       return reply.code(204).send();
     });
-    admin.post<WithId>('/admin/api/v1/clients/:clientId/rotate-secret', async (request) => {
+    admin.post<WithId>('/admin/api/v1/clients/:clientId/rotate-secret', { schema: docs.rotate }, async (request) => {
       const b = request.body === undefined || request.body === null ? {} : jsonObject(request);
       const given = b['grace'] ?? 0;
       const grace = typeof given === 'string' || typeof given === 'number' ? parseDuration(given) : undefined;

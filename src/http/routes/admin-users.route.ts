@@ -6,6 +6,7 @@ import { InvalidRequest } from '../../oauth/errors.js';
 import { requireOperator } from '../../projects/authority.js';
 import { requestAuthority, jsonObject, optionalString, requireAdmin } from '../admin-auth.js';
 import { auditContext } from '../audit-context.js';
+import { adminUserSchemas as docs } from '../schemas/admin.js';
 
 type WithId = { Params: { userId: string } };
 
@@ -14,8 +15,8 @@ export function adminUserRoutes(app: FastifyInstance, c: Container): void {
   app.register(async (admin) => {
     admin.addHook('onRequest', requireAdmin(c));
     admin.addHook('preHandler', async (request) => requireOperator(requestAuthority(request)));
-    admin.get('/admin/api/v1/users', async () => ({ users: (await c.accounts.list(1000, 0)).map(userView) }));
-    admin.post('/admin/api/v1/users', async (request, reply) => {
+    admin.get('/admin/api/v1/users', { schema: docs.list }, async () => ({ users: (await c.accounts.list(1000, 0)).map(userView) }));
+    admin.post('/admin/api/v1/users', { schema: docs.create }, async (request, reply) => {
       const b = jsonObject(request);
       if (b['email_verified'] !== undefined && typeof b['email_verified'] !== 'boolean') throw new InvalidRequest('email_verified: must be true or false');
       const user = await c.accounts.create({
@@ -28,8 +29,8 @@ export function adminUserRoutes(app: FastifyInstance, c: Container): void {
       }, auditContext(request));
       return reply.code(201).send(userView(user));
     });
-    admin.get<WithId>('/admin/api/v1/users/:userId', async (request) => userView(await c.accounts.get(request.params.userId)));
-    admin.patch<WithId>('/admin/api/v1/users/:userId', async (request) => {
+    admin.get<WithId>('/admin/api/v1/users/:userId', { schema: docs.get }, async (request) => userView(await c.accounts.get(request.params.userId)));
+    admin.patch<WithId>('/admin/api/v1/users/:userId', { schema: docs.update }, async (request) => {
       const b = jsonObject(request);
       const password = optionalString(b, 'password');
       if (b['disabled'] !== undefined && typeof b['disabled'] !== 'boolean') throw new InvalidRequest('disabled: must be true or false');
@@ -43,16 +44,16 @@ export function adminUserRoutes(app: FastifyInstance, c: Container): void {
       await c.accounts.updateClaims(request.params.userId, claims, email, auditContext(request));
       return userView(await c.accounts.get(request.params.userId));
     });
-    admin.delete<WithId>('/admin/api/v1/users/:userId', async (request, reply) => {
+    admin.delete<WithId>('/admin/api/v1/users/:userId', { schema: docs.delete }, async (request, reply) => {
       await c.projects.deleteUser(requestAuthority(request), request.params.userId, auditContext(request));
       return reply.code(204).send();
     });
-    admin.get<WithId>('/admin/api/v1/users/:userId/consents', async (request) => {
+    admin.get<WithId>('/admin/api/v1/users/:userId/consents', { schema: docs.consents }, async (request) => {
       await c.accounts.get(request.params.userId);
       const consents = await c.consents.list(request.params.userId);
       return { consents: consents.map((x) => ({ client_id: x.clientId, scope: x.scopes.join(' '), created_at: x.createdAt, updated_at: x.updatedAt })) };
     });
-    admin.delete<{ Params: { userId: string; clientId: string } }>('/admin/api/v1/users/:userId/consents/:clientId', async (request, reply) => {
+    admin.delete<{ Params: { userId: string; clientId: string } }>('/admin/api/v1/users/:userId/consents/:clientId', { schema: docs.revokeConsent }, async (request, reply) => {
       await c.consents.revoke(request.params.userId, request.params.clientId, auditContext(request));
       return reply.code(204).send();
     });

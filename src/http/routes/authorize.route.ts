@@ -7,6 +7,7 @@ import type { HeldSession } from '../../sessions/session-cookie.js';
 import { accountChooserPage, signupPage } from '../../views/interaction.view.js';
 import { consentPage, loginPage } from '../../views/pages.view.js';
 import { cookieOptions, interactionCookie, SESSION_COOKIE, sendAuthorizationResponse, sendErrorPage, sendPage } from '../plugins/browser.js';
+import { authorizeGetSchema, authorizePostSchema } from '../schemas/browser.js';
 
 /** The host of an http(s) redirect URI, or the private-use scheme of a native app (RFC 8252 §7.1). */
 function redirectTarget(uri: string): string {
@@ -69,6 +70,6 @@ export function authorizeRoutes(app: FastifyInstance, c: Container): void {
       throw err;
     }
   };
-  app.get('/oauth/authorize', async (request, reply) => handle(request, reply, singleValued(request.query)));
-  app.post('/oauth/authorize', async (request, reply) => handle(request, reply, singleValued(request.body)));
+  app.get('/oauth/authorize', { schema: authorizeGetSchema }, async (request, reply) => handle(request, reply, singleValued(request.query)));
+  app.post('/oauth/authorize', { schema: authorizePostSchema }, async (request, reply) => handle(request, reply, singleValued(request.body)));
 }

@@ -8,6 +8,7 @@ import { auditContext } from '../audit-context.js';
 import { cookieOptions, interactionCookie, isCrossSitePost, SESSION_COOKIE, sendAuthorizationResponse } from '../plugins/browser.js';
 import { composeSessionCookie, type HeldSession } from '../../sessions/session-cookie.js';
 import { heldSessions, renderInteraction } from './authorize.route.js';
+import { interactionSchemas } from '../schemas/browser.js';
 
 type WithId = { Params: { id: string } };
 
@@ -38,7 +39,7 @@ export function interactionRoutes(app: FastifyInstance, c: Container): void {
   /** Signing in again as an account the browser holds a session for replaces that session; another account adds one. */
   const sameAccount = (held: HeldSession[], userId: string | null) => held.find((h) => h.session.userId === userId)?.session;
 
-  app.post<WithId>('/oauth/interaction/:id/login', async (request, reply) => {
+  app.post<WithId>('/oauth/interaction/:id/login', { schema: interactionSchemas.login }, async (request, reply) => {
     const { interaction, client, sealed, form } = await resume(request, 'login');
     const email = (form['username'] ?? '').trim();
     const view = { step: 'login' as const, interaction, sealed, client, user: undefined };
@@ -68,7 +69,7 @@ export function interactionRoutes(app: FastifyInstance, c: Container): void {
     return sendAuthorizationResponse(startSession(finish(reply, interaction.id), outcome.signIn, held), outcome.response);
   });
 
-  app.post<WithId>('/oauth/interaction/:id/consent', async (request, reply) => {
+  app.post<WithId>('/oauth/interaction/:id/consent', { schema: interactionSchemas.consent }, async (request, reply) => {
     const { interaction, form } = await resume(request, 'consent');
     const held = await heldSessions(c, request);
     const signIn = c.authorize.consentSignIn(interaction, interaction.login ? sameAccount(held, interaction.userId) : held[0]?.session);
@@ -82,7 +83,7 @@ export function interactionRoutes(app: FastifyInstance, c: Container): void {
    * Sign-up (prompt=create, only with signup.enabled): counted by the login throttle like a login attempt,
    * then the authorization continues as after a login in this interaction (signup/signup.service.ts).
    */
-  app.post<WithId>('/oauth/interaction/:id/signup', async (request, reply) => {
+  app.post<WithId>('/oauth/interaction/:id/signup', { schema: interactionSchemas.signup }, async (request, reply) => {
     if (!c.signup.enabled) throw new InteractionInvalid('Sign-up is not available.');
     const { interaction, client, sealed, form } = await resume(request, 'signup');
     const email = (form['email'] ?? '').trim();
@@ -114,7 +115,7 @@ export function interactionRoutes(app: FastifyInstance, c: Container): void {
   });
 
   /** The account chooser (prompt=select_account): a session this browser holds, or "use another account". */
-  app.post<WithId>('/oauth/interaction/:id/select', async (request, reply) => {
+  app.post<WithId>('/oauth/interaction/:id/select', { schema: interactionSchemas.select }, async (request, reply) => {
     const { interaction, client, form } = await resume(request, 'select');
     if (form['session'] === 'another') return renderInteraction(c, reply, await c.authorize.chooseAnother(interaction, client));
     const held = await heldSessions(c, request);
@@ -128,7 +129,7 @@ export function interactionRoutes(app: FastifyInstance, c: Container): void {
   });
 
   /** Cancel on any interaction page: access_denied to the client, in its response mode, with state and iss. */
-  app.post<WithId>('/oauth/interaction/:id/cancel', async (request, reply) => {
+  app.post<WithId>('/oauth/interaction/:id/cancel', { schema: interactionSchemas.cancel }, async (request, reply) => {
     if (isCrossSitePost(request)) throw new InteractionInvalid('This form was submitted from another site.');
     const form = singleValued(request.body);
     const response = c.authorize.cancel(request.params.id, request.cookies[interactionCookie(request.params.id)], form['csrf']);

@@ -10,6 +10,7 @@ import { cookieOptions, isCrossSitePost, pageHeaders, SESSION_COOKIE, sendErrorP
 import { composeSessionCookie } from '../../sessions/session-cookie.js';
 import type { currentSession } from './authorize.route.js';
 import { heldSessions } from './authorize.route.js';
+import { logoutGetSchema, logoutPostSchema } from '../schemas/browser.js';
 
 const LOGOUT_COOKIE = 'gh_logout';
 const PASSED_ON = ['post_logout_redirect_uri', 'state', 'ui_locales'];
@@ -62,8 +63,8 @@ export function logoutRoutes(app: FastifyInstance, c: Container): void {
     return sendPage(reply, 200, page, decision.redirect ? [decision.redirect] : []);
   };
 
-  app.get('/oauth/logout', async (request, reply) => handle(request, reply, singleValued(request.query), false));
-  app.post('/oauth/logout', async (request, reply) => {
+  app.get('/oauth/logout', { schema: logoutGetSchema }, async (request, reply) => handle(request, reply, singleValued(request.query), false));
+  app.post('/oauth/logout', { schema: logoutPostSchema }, async (request, reply) => {
     const form = singleValued(request.body);
     const cookie = request.cookies[LOGOUT_COOKIE];
     const confirmed = form['csrf'] !== undefined && cookie !== undefined && constantTimeEqual(form['csrf'], cookie) && !isCrossSitePost(request);

@@ -5,6 +5,7 @@ import { singleValued } from '../../oauth/params.js';
 import { acceptsIntrospectionJwt, INTROSPECTION_JWT_MEDIA_TYPE } from '../../token/introspection-jwt.js';
 import type { CorsGate } from '../plugins/cors.js';
 import { auditContext } from '../audit-context.js';
+import { introspectSchema, revokeSchema, tokenSchema } from '../schemas/oauth.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 
@@ -22,12 +23,12 @@ export function tokenRoutes(app: FastifyInstance, c: Container, cors: CorsGate):
     return { client, params };
   };
 
-  app.post('/oauth/token', async (request, reply) => {
+  app.post('/oauth/token', { schema: tokenSchema }, async (request, reply) => {
     const { client, params } = await authenticate(request, reply, '/oauth/token');
     return reply.send(await c.tokens.exchange(client, params, auditContext(request, { type: 'client', id: client.clientId })));
   });
 
-  app.post('/oauth/introspect', async (request, reply) => {
+  app.post('/oauth/introspect', { schema: introspectSchema }, async (request, reply) => {
     const { client, params } = await authenticate(request, reply, '/oauth/introspect');
     const token = params['token'];
     if (!token) throw new InvalidRequest('token is required');
@@ -37,7 +38,7 @@ export function tokenRoutes(app: FastifyInstance, c: Container, cors: CorsGate):
     return reply.send(await c.tokens.introspect(client, token));
   });
 
-  app.post('/oauth/revoke', async (request, reply) => {
+  app.post('/oauth/revoke', { schema: revokeSchema }, async (request, reply) => {
     const { client, params } = await authenticate(request, reply, '/oauth/revoke');
     const token = params['token'];
     if (!token) throw new InvalidRequest('token is required');

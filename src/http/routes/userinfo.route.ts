@@ -3,6 +3,7 @@ import type { Container } from '../../app.js';
 import { InvalidRequest, InvalidToken } from '../../oauth/errors.js';
 import { bearerToken } from '../bearer.js';
 import type { CorsGate } from '../plugins/cors.js';
+import { userinfoGetSchema, userinfoPostSchema } from '../schemas/oauth.js';
 
 /** OpenID Connect Core §5.3 userinfo, with RFC 6750 bearer tokens (header, or form body on POST). */
 export function userinfoRoutes(app: FastifyInstance, c: Container, cors: CorsGate): void {
@@ -21,6 +22,6 @@ export function userinfoRoutes(app: FastifyInstance, c: Container, cors: CorsGat
     // OIDC Core §5.3.2: a signed response is application/jwt.
     return jwt ? reply.type('application/jwt').send(jwt) : claims;
   };
-  app.get('/oauth/userinfo', handle);
-  app.post('/oauth/userinfo', handle);
+  app.get('/oauth/userinfo', { schema: userinfoGetSchema }, handle);
+  app.post('/oauth/userinfo', { schema: userinfoPostSchema }, handle);
 }
