@@ -7,7 +7,7 @@ import { redirectUriProblem, isLoopback } from '../oauth/redirect-uri.js';
 import { isScopeToken } from '../oauth/scope.js';
 import { oidcRegistrationFields, reconcileTypes } from './registration-rules.js';
 import { LOGOUT_METADATA_FIELDS, validateLogoutMetadata } from './logout-metadata.js';
-import { ASSERTION_ALGS, AUTH_METHODS, GRANT_TYPES, type AuthMethod, type Client, type GrantType } from './client.js';
+import { ACCESS_TOKEN_FORMATS, ASSERTION_ALGS, AUTH_METHODS, GRANT_TYPES, type AccessTokenFormat, type AuthMethod, type Client, type GrantType } from './client.js';
 
 export type ClientMetadataInput = Record<string, unknown>;
 
@@ -54,6 +54,7 @@ const KNOWN = new Set([
   'userinfo_signed_response_alg',
   'introspection_signed_response_alg',
   'authorization_signed_response_alg',
+  'access_token_format',
   'access_token_ttl',
   'refresh_token_ttl',
   'id_token_ttl',
@@ -217,6 +218,10 @@ export function validateClientMetadata(input: ClientMetadataInput, ctx: Metadata
   const introspectionAlg = signedAlg('introspection_signed_response_alg');
   const authorizationAlg = signedAlg('authorization_signed_response_alg');
 
+  // Issue 13: any client may choose opaque access tokens (its resource servers must then introspect them).
+  const accessTokenFormat = (optionalString(input, 'access_token_format') ?? 'jwt') as AccessTokenFormat;
+  if (!ACCESS_TOKEN_FORMATS.includes(accessTokenFormat)) fail('access_token_format', `must be one of ${ACCESS_TOKEN_FORMATS.join(', ')}`);
+
   // OAuth 2.1: PKCE is always required of public clients; confidential legacy clients may opt out.
   const pkceRequired = optionalBool(input, 'pkce_required', true);
   if (!pkceRequired && clientType === 'public') fail('pkce_required', 'public clients must use PKCE');
@@ -263,6 +268,7 @@ export function validateClientMetadata(input: ClientMetadataInput, ctx: Metadata
     userinfoSignedResponseAlg: userinfoAlg,
     introspectionSignedResponseAlg: introspectionAlg,
     authorizationSignedResponseAlg: authorizationAlg,
+    accessTokenFormat,
     accessTokenTtl: optionalTtl(input, 'access_token_ttl'),
     refreshTokenTtl: optionalTtl(input, 'refresh_token_ttl'),
     idTokenTtl: optionalTtl(input, 'id_token_ttl'),
@@ -302,6 +308,7 @@ export function clientMetadataView(c: Client): Record<string, unknown> {
   if (c.userinfoSignedResponseAlg) out['userinfo_signed_response_alg'] = c.userinfoSignedResponseAlg;
   if (c.introspectionSignedResponseAlg) out['introspection_signed_response_alg'] = c.introspectionSignedResponseAlg;
   if (c.authorizationSignedResponseAlg) out['authorization_signed_response_alg'] = c.authorizationSignedResponseAlg;
+  out['access_token_format'] = c.accessTokenFormat;
   out['application_type'] = c.applicationType;
   if (c.requestObjectSigningAlg) out['request_object_signing_alg'] = c.requestObjectSigningAlg;
   if (c.defaultMaxAge !== null) out['default_max_age'] = c.defaultMaxAge;

@@ -14,6 +14,10 @@ export type GrantType = (typeof GRANT_TYPES)[number];
 
 export type ClientType = 'public' | 'confidential';
 
+/** Issue 13: access tokens as RFC 9068 JWTs (the default) or as opaque random values looked up at introspection. */
+export const ACCESS_TOKEN_FORMATS = ['jwt', 'opaque'] as const;
+export type AccessTokenFormat = (typeof ACCESS_TOKEN_FORMATS)[number];
+
 export const APPLICATION_TYPES = ['web', 'native'] as const;
 export type ApplicationType = (typeof APPLICATION_TYPES)[number];
 
@@ -55,6 +59,8 @@ export interface Client {
   introspectionSignedResponseAlg: string | null;
   /** JARM: alg of signed authorization responses (RS256 when null). */
   authorizationSignedResponseAlg: string | null;
+  /** `opaque`: this client's access tokens are random values, stored hashed, that only introspection reads. */
+  accessTokenFormat: AccessTokenFormat;
   accessTokenTtl: number | null;
   refreshTokenTtl: number | null;
   idTokenTtl: number | null;

@@ -192,6 +192,12 @@ function normalise(raw: RawConfig, source: string, base: string, createDatabase:
   for (const [i, r] of raw.auth.resources.entries()) {
     if (!URL.canParse(r) || r.includes('#')) throw new ConfigError(`auth.resources[${i}]: must be an absolute URI without fragment`);
   }
+  const defaultAudience = raw.auth.defaultAudience || issuer;
+  for (const [i, r] of raw.auth.opaqueResources.entries()) {
+    if (r !== defaultAudience && !raw.auth.resources.includes(r)) {
+      throw new ConfigError(`auth.opaqueResources[${i}]: ${r} is neither an entry of auth.resources nor the default audience`);
+    }
+  }
   const config: Config = {
     server: { ...raw.server, issuer },
     database: { url: dbUrl, poolSize: raw.database.poolSize, schema: raw.database.schema },
@@ -223,8 +229,9 @@ function normalise(raw: RawConfig, source: string, base: string, createDatabase:
         maxBackoff: duration(raw.auth.clientAuthRateLimit.window, 'auth.clientAuthRateLimit.window'),
         knownAddressLifetime: duration(raw.auth.clientAuthRateLimit.knownAddressLifetime, 'auth.clientAuthRateLimit.knownAddressLifetime'),
       },
-      defaultAudience: raw.auth.defaultAudience || issuer,
+      defaultAudience,
       resources: raw.auth.resources,
+      opaqueResources: raw.auth.opaqueResources,
     },
     security: {
       encryptionKey: key,

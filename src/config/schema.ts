@@ -129,6 +129,11 @@ export const ConfigSchema = Type.Object(
           default: [],
           description: 'RFC 8707 resource indicators clients may request (absolute URIs)',
         }),
+        opaqueResources: Type.Array(Type.String(), {
+          default: [],
+          description:
+            'audiences (entries of auth.resources, or the default audience) that get opaque access tokens whatever the client\'s access_token_format',
+        }),
       },
       { default: {}, additionalProperties: false },
     ),
@@ -318,6 +323,8 @@ export interface Config {
     };
     defaultAudience: string;
     resources: string[];
+    /** Issue 13: audiences whose access tokens are opaque for every client. */
+    opaqueResources: string[];
   };
   readonly security: {
     encryptionKey: Buffer;

@@ -90,6 +90,8 @@ export interface OAuthClientsTable {
   subject_type: string;
   sector_identifier_uri: string | null;
   sector_host: string | null;
+  /** Migration 0009: `jwt` or `opaque` (issue 13). */
+  access_token_format: string;
 }
 
 export interface ClientSecretsTable {
@@ -162,6 +164,23 @@ export interface RefreshTokensTable {
 
 export interface RevokedAccessTokensTable {
   jti: string;
+  expires_at: number;
+}
+
+/** Opaque access tokens (migration 0009): only the sha256 of the token, with the claims a JWT would carry. */
+export interface OpaqueAccessTokensTable {
+  token_hash: string;
+  jti: string;
+  client_id: string;
+  grant_id: string | null;
+  sub: string;
+  scope: string;
+  /** JSON: a string or an array of strings, as the JWT's `aud`. */
+  aud: string;
+  auth_time: number | null;
+  /** JSON confirmation claim (RFC 7800) when the token is sender-constrained, else null. */
+  cnf: string | null;
+  issued_at: number;
   expires_at: number;
 }
 
@@ -259,6 +278,7 @@ export interface Database {
   authorization_codes: AuthorizationCodesTable;
   refresh_tokens: RefreshTokensTable;
   revoked_access_tokens: RevokedAccessTokensTable;
+  opaque_access_tokens: OpaqueAccessTokensTable;
   consents: ConsentsTable;
   browser_sessions: BrowserSessionsTable;
   signing_keys: SigningKeysTable;

@@ -1,5 +1,5 @@
 /**
- * Issuance for user grants: access token (RFC 9068), rotating refresh token (stored as sha256), and ID token
+ * Issuance for user grants: access token (RFC 9068 JWT or opaque, issue 13), rotating refresh token (stored as sha256), and ID token
  * (OpenID Connect Core §2, §3.1.3.6) with at_hash. Runs inside the caller's transaction.
  */
 import { createHash } from 'node:crypto';
@@ -9,7 +9,7 @@ import { releaseClaims } from '../claims/release.js';
 import type { Client } from '../clients/client.js';
 import { sha256 } from '../oauth/hash.js';
 import { randomToken } from '../oauth/random.js';
-import { mintAccessToken } from './access-token.js';
+import { issueAccessToken } from './access-token.js';
 import type { GrantContext, GrantStores, TokenResponse } from './grants/index.js';
 
 export interface UserGrantIssue {
@@ -44,9 +44,11 @@ export async function issueUserTokens(ctx: GrantContext, stores: GrantStores, i:
   const scope = i.scopes.join(' ');
   // OpenID Connect Core §8: the client sees its own subject (pairwise or public) in every token it gets.
   const sub = ctx.subject(i.client, i.user.id);
-  const { token } = mintAccessToken(
-    ctx.signer(ctx.accessTokenAlg),
-    { iss: ctx.issuer, sub, aud: i.resource ?? ctx.config.defaultAudience, iat: now, client_id: i.client.clientId, scope, auth_time: i.authTime },
+  const aud = i.resource ?? ctx.config.defaultAudience;
+  // An opaque token's row is written in the grant's transaction: it commits with the code or rotation it spends.
+  const { token } = await issueAccessToken(
+    ctx.accessTokenMinter(i.client, aud, stores.tokens),
+    { iss: ctx.issuer, sub, aud, iat: now, client_id: i.client.clientId, scope, auth_time: i.authTime },
     ttl,
     i.grantId,
   );

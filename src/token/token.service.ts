@@ -12,7 +12,7 @@ import type { AuditContext } from '../audit/audit-event.js';
 import type { Clock } from '../oauth/clock.js';
 import { InvalidClient, InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../oauth/errors.js';
 import { sha256 } from '../oauth/hash.js';
-import { grantOfJti } from './access-token.js';
+import { grantOfJti, isOpaqueFor } from './access-token.js';
 import { DEFAULT_INTROSPECTION_ALG, INTROSPECTION_JWT_TYP, introspectionJwtClaims } from './introspection-jwt.js';
 import { VerifiedTokenCache } from '../keys/verified-cache.js';
 import { GRANT_HANDLERS, type GrantContext, type TokenResponse } from './grants/index.js';
@@ -53,6 +53,11 @@ export class TokenService {
       idTokenAlg: deps.idTokenAlg,
       signer: (alg) => deps.keystore.signer(alg),
       subject: (client, userId) => deps.subjects?.subjectFor(client, userId) ?? userId,
+      accessTokenMinter: (client, aud, store) =>
+        isOpaqueFor(client, aud, deps.config.opaqueResources)
+          ? { format: 'opaque', store }
+          : { format: 'jwt', signer: deps.keystore.signer(deps.accessTokenAlg) },
+      tokens: deps.store,
       transaction: deps.transaction,
     };
   }
@@ -70,9 +75,13 @@ export class TokenService {
     return handler.handle(this.context, client, params, request);
   }
 
-  /** Verifies one of our access tokens; undefined when it is not valid now. */
+  /**
+   * Verifies one of our access tokens, JWT or opaque; undefined when it is not valid now. An opaque token
+   * answers with the claims its JWT would have carried, so introspection, userinfo and the admin API treat both
+   * alike.
+   */
   async verifyAccessToken(token: string): Promise<JWTPayload | undefined> {
-    if (!looksLikeJwt(token)) return undefined;
+    if (!looksLikeJwt(token)) return this.verifyOpaqueAccessToken(token);
     const now = this.deps.clock.now();
     let payload = this.verified.get(token, now);
     if (!payload) {
@@ -91,6 +100,28 @@ export class TokenService {
     if (await this.deps.store.isAccessTokenRevoked(payload.jti as string, grantOfJti(payload.jti as string))) return undefined;
     // A deleted client's tokens die with it.
     if (typeof payload['client_id'] !== 'string' || !(await this.deps.clients.find(payload['client_id']))) return undefined;
+    return payload;
+  }
+
+  /** Issue 13: one indexed lookup by hash; never cached, so a revocation anywhere holds at once. */
+  private async verifyOpaqueAccessToken(token: string): Promise<JWTPayload | undefined> {
+    // Every opaque token is 43 base64url characters (256 bits); anything else is not worth a query.
+    if (!/^[\w-]{43}$/.test(token)) return undefined;
+    const row = await this.deps.store.findOpaqueAccessToken(sha256(token));
+    if (!row || row.grantRevoked || row.expiresAt <= this.deps.clock.now()) return undefined;
+    if (!(await this.deps.clients.find(row.clientId))) return undefined;
+    const payload: JWTPayload = {
+      iss: this.context.issuer,
+      sub: row.sub,
+      aud: row.aud,
+      exp: row.expiresAt,
+      iat: row.issuedAt,
+      jti: row.jti,
+      client_id: row.clientId,
+    };
+    if (row.scope) payload['scope'] = row.scope;
+    if (row.authTime !== null) payload['auth_time'] = row.authTime;
+    if (row.cnf) payload['cnf'] = row.cnf;
     return payload;
   }
 
@@ -133,6 +164,7 @@ export class TokenService {
         iss: at.iss,
         aud: at.aud,
         jti: at.jti,
+        ...(at['cnf'] ? { cnf: at['cnf'] } : {}),
         token_type: 'Bearer',
       };
     }
@@ -162,14 +194,16 @@ export class TokenService {
 
   /**
    * RFC 7009. An unknown or invalid token is not an error (§2.2); a token of another client is refused (§2.1).
-   * A refresh token revokes its whole grant; an access token goes on the denylist until it expires.
+   * A refresh token revokes its whole grant; a JWT access token goes on the denylist until it expires; an
+   * opaque access token's row is deleted.
    */
   async revoke(client: Client, token: string): Promise<void> {
     const now = this.deps.clock.now();
     const at = await this.verifyAccessToken(token);
     if (at) {
       if (at['client_id'] !== client.clientId) throw new UnauthorizedClient('the token was not issued to this client');
-      await this.deps.store.denyAccessToken(at.jti as string, at.exp as number);
+      if (looksLikeJwt(token)) await this.deps.store.denyAccessToken(at.jti as string, at.exp as number);
+      else await this.deps.store.deleteOpaqueAccessToken(sha256(token));
       return;
     }
     const rt = await this.deps.store.findRefreshToken(sha256(token));

@@ -17,6 +17,23 @@ export interface RefreshTokenRecord {
   revokedAt: number | null;
 }
 
+/** An opaque access token (issue 13): only its sha256 is stored, with the claims a JWT would have carried. */
+export interface OpaqueAccessTokenRecord {
+  tokenHash: string;
+  jti: string;
+  clientId: string;
+  /** The user grant it was issued from; null for client_credentials. */
+  grantId: string | null;
+  sub: string;
+  scope: string;
+  aud: string | string[];
+  authTime: number | null;
+  /** RFC 7800 confirmation claim of a sender-constrained token. */
+  cnf: Record<string, unknown> | null;
+  issuedAt: number;
+  expiresAt: number;
+}
+
 /** Token state that outlives a request: denylisted access tokens, grants, refresh tokens, assertion jtis. */
 export interface TokenStore {
   /** RFC 7009: puts an access token's jti on the denylist until it would have expired anyway. */
@@ -29,12 +46,21 @@ export interface TokenStore {
   /** A grant's user and normalized `claims` request (JSON, null when none): what userinfo releases. */
   grantRelease(grantId: string): Promise<{ userId: string | null; claims: string | null } | undefined>;
   findRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | undefined>;
+  /** One INSERT per issued opaque access token. */
+  insertOpaqueAccessToken(token: OpaqueAccessTokenRecord): Promise<void>;
+  /**
+   * One indexed lookup: the token and whether the grant it came from was revoked (code replay, refresh reuse,
+   * consent revocation). Expiry is the caller's to check.
+   */
+  findOpaqueAccessToken(tokenHash: string): Promise<(OpaqueAccessTokenRecord & { grantRevoked: boolean }) | undefined>;
+  /** RFC 7009: deletes an opaque access token, so it is inactive from now on. */
+  deleteOpaqueAccessToken(tokenHash: string): Promise<void>;
   /** Revokes a grant and everything issued from it (refresh tokens, recorded access tokens). */
   revokeGrant(grantId: string, now: number): Promise<void>;
   /** RFC 7523 §3: records an assertion jti; false when it was already used. */
   useAssertionJti(jtiHash: string, expiresAt: number, now: number): Promise<boolean>;
   /**
-   * Deletes rows whose lifetime has ended (denylist, assertion jtis, codes, sessions, grants with
+   * Deletes rows whose lifetime has ended (denylist, opaque access tokens, assertion jtis, codes, sessions, grants with
    * their refresh tokens); returns how many. Run periodically by `gatehouse serve`.
    */
   purgeExpired(now: number): Promise<number>;

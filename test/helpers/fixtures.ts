@@ -35,6 +35,7 @@ export function sampleClient(overrides: Partial<Client> = {}): Client {
     idTokenSignedResponseAlg: null,
     userinfoSignedResponseAlg: null,
     introspectionSignedResponseAlg: null,
+    accessTokenFormat: 'jwt',
     authorizationSignedResponseAlg: null,
     accessTokenTtl: null,
     refreshTokenTtl: null,

@@ -29,6 +29,7 @@ const OPTIONS = {
   'userinfo-alg': { type: 'string' },
   'introspection-alg': { type: 'string' },
   'authorization-alg': { type: 'string' },
+  'access-token-format': { type: 'string' },
   grace: { type: 'string' },
   project: { type: 'string' },
   'backchannel-logout-uri': { type: 'string' },
@@ -59,6 +60,7 @@ function metadataFrom(values: ReturnType<typeof parse<typeof OPTIONS>>['values']
   if (values['userinfo-alg']) m['userinfo_signed_response_alg'] = values['userinfo-alg'];
   if (values['introspection-alg']) m['introspection_signed_response_alg'] = values['introspection-alg'];
   if (values['authorization-alg']) m['authorization_signed_response_alg'] = values['authorization-alg'];
+  if (values['access-token-format']) m['access_token_format'] = values['access-token-format'];
   if (values['backchannel-logout-uri']) m['backchannel_logout_uri'] = values['backchannel-logout-uri'];
   if (values['backchannel-logout-session-required']) m['backchannel_logout_session_required'] = true;
   if (values['frontchannel-logout-uri']) m['frontchannel_logout_uri'] = values['frontchannel-logout-uri'];

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { GrantTokenStore, RefreshTokenRecord, TokenStore } from '../../token/token.store.js';
+import type { GrantTokenStore, OpaqueAccessTokenRecord, RefreshTokenRecord, TokenStore } from '../../token/token.store.js';
 import { toUser } from './user.kysely.js';
 import type { RefreshTokensTable } from '../schema.js';
 import { inTransaction, type Executor } from '../stores.js';
@@ -63,6 +63,21 @@ const GRANT_WITH_USER = (db: Executor) =>
     .selectAll('users')
     .select(['grants.revoked_at as grant_revoked_at', 'grants.expires_at as grant_expires_at', 'consents.scope as consent_scope', 'grants.claims as grant_claims'])
     .where('grants.id', '=', '');
+const OPAQUE_COLUMNS = [
+  'token_hash', 'jti', 'client_id', 'grant_id', 'sub', 'scope', 'aud', 'auth_time', 'cnf', 'issued_at', 'expires_at',
+] as const;
+/** Parameters: OPAQUE_COLUMNS, in order. */
+const INSERT_OPAQUE = (db: Executor) => db.insertInto('opaque_access_tokens').values(placeholderRow(OPAQUE_COLUMNS));
+/** Parameters: token_hash. The primary-key probe, with the grant's revocation joined on its primary key. */
+const FIND_OPAQUE = (db: Executor) =>
+  db
+    .selectFrom('opaque_access_tokens')
+    .leftJoin('grants', 'grants.id', 'opaque_access_tokens.grant_id')
+    .selectAll('opaque_access_tokens')
+    .select('grants.revoked_at as grant_revoked_at')
+    .where('opaque_access_tokens.token_hash', '=', '');
+const DELETE_OPAQUE = (db: Executor) => db.deleteFrom('opaque_access_tokens').where('token_hash', '=', '');
+
 const REFRESH_COLUMNS = [
   'token_hash', 'grant_id', 'client_id', 'user_id', 'scope', 'resource', 'auth_time', 'sid', 'amr',
   'parent_hash', 'created_at', 'expires_at', 'used_at', 'revoked_at',
@@ -78,6 +93,9 @@ export function kyselyTokenStore(db: Executor): TokenStore & GrantTokenStore {
   const tokenOwner = prepared(db, TOKEN_OWNER);
   const grantWithUser = prepared(db, GRANT_WITH_USER);
   const insertRefresh = prepared(db, INSERT_REFRESH);
+  const insertOpaque = prepared(db, INSERT_OPAQUE);
+  const findOpaque = prepared(db, FIND_OPAQUE);
+  const deleteOpaque = prepared(db, DELETE_OPAQUE);
   return {
     async denyAccessToken(jti, expiresAt) {
       await db
@@ -96,6 +114,34 @@ export function kyselyTokenStore(db: Executor): TokenStore & GrantTokenStore {
     async findRefreshToken(tokenHash) {
       const r = await db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
       return r && toRefresh(r);
+    },
+    async insertOpaqueAccessToken(t: OpaqueAccessTokenRecord) {
+      // Same order as OPAQUE_COLUMNS.
+      await insertOpaque(
+        t.tokenHash, t.jti, t.clientId, t.grantId, t.sub, t.scope, JSON.stringify(t.aud), t.authTime,
+        t.cnf ? JSON.stringify(t.cnf) : null, t.issuedAt, t.expiresAt,
+      );
+    },
+    async findOpaqueAccessToken(tokenHash) {
+      const [r] = await findOpaque(tokenHash);
+      if (!r) return undefined;
+      return {
+        tokenHash: r.token_hash,
+        jti: r.jti,
+        clientId: r.client_id,
+        grantId: r.grant_id,
+        sub: r.sub,
+        scope: r.scope,
+        aud: JSON.parse(r.aud) as string | string[],
+        authTime: r.auth_time,
+        cnf: r.cnf ? (JSON.parse(r.cnf) as Record<string, unknown>) : null,
+        issuedAt: r.issued_at,
+        expiresAt: r.expires_at,
+        grantRevoked: r.grant_revoked_at !== null,
+      };
+    },
+    async deleteOpaqueAccessToken(tokenHash) {
+      await deleteOpaque(tokenHash);
     },
     async revokeGrant(grantId, now) {
       await inTransaction(db, async (tx) => {
@@ -172,7 +218,7 @@ export function kyselyTokenStore(db: Executor): TokenStore & GrantTokenStore {
     async purgeExpired(now) {
       let n = 0;
       // Grants go last: deleting one cascades to its codes and refresh tokens (a family expires with its grant).
-      for (const table of ['revoked_access_tokens', 'client_assertion_jtis', 'authorization_codes', 'browser_sessions', 'grants'] as const) {
+      for (const table of ['revoked_access_tokens', 'opaque_access_tokens', 'client_assertion_jtis', 'authorization_codes', 'browser_sessions', 'grants'] as const) {
         n += Number((await db.deleteFrom(table).where('expires_at', '<=', now).executeTakeFirst()).numDeletedRows);
       }
       return n;

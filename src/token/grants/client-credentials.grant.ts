@@ -1,6 +1,6 @@
 import { InvalidTarget } from '../../oauth/errors.js';
 import { grantScopes, parseScope } from '../../oauth/scope.js';
-import { mintAccessToken } from '../access-token.js';
+import { issueAccessToken } from '../access-token.js';
 import type { GrantHandler } from './index.js';
 
 /** RFC 6749 §4.4: the client acts on its own behalf; no refresh token (§4.4.3). */
@@ -15,12 +15,13 @@ export const clientCredentialsGrant: GrantHandler = {
     }
     const ttl = client.accessTokenTtl ?? ctx.config.accessTokenExpiry;
     const scope = scopes.join(' ');
-    const { token } = mintAccessToken(
-      ctx.signer(ctx.accessTokenAlg),
+    const aud = resource ?? ctx.config.defaultAudience;
+    const { token } = await issueAccessToken(
+      ctx.accessTokenMinter(client, aud, ctx.tokens),
       {
         iss: ctx.issuer,
         sub: client.clientId,
-        aud: resource ?? ctx.config.defaultAudience,
+        aud,
         iat: ctx.clock.now(),
         client_id: client.clientId,
         scope,

@@ -6,6 +6,7 @@ import type { CodeStore } from '../../authorize/code.store.js';
 import type { Client, GrantType } from '../../clients/client.js';
 import type { Config } from '../../config/schema.js';
 import type { JwtSigner } from '../../keys/signer.js';
+import type { AccessTokenMinter } from '../access-token.js';
 import type { Clock } from '../../oauth/clock.js';
 import type { GrantTokenStore, TokenStore } from '../token.store.js';
 import { authorizationCodeGrant } from './authorization-code.grant.js';
@@ -34,6 +35,13 @@ export interface GrantContext {
   signer(alg: string): JwtSigner;
   /** The `sub` a client sees for a user (OpenID Connect Core §8: public or pairwise). */
   subject(client: Client, userId: string): string;
+  /**
+   * How this client's access token for `aud` is minted (issue 13: JWT, or opaque with its hash written through
+   * `store`, the transaction's store when there is one).
+   */
+  accessTokenMinter(client: Client, aud: string, store: Pick<TokenStore, 'insertOpaqueAccessToken'>): AccessTokenMinter;
+  /** Token state outside any transaction (grants that need none, e.g. client_credentials). */
+  tokens: TokenStore;
   /** Runs `fn` with stores bound to one transaction. */
   transaction<T>(fn: (stores: GrantStores) => Promise<T>): Promise<T>;
 }
