@@ -7,57 +7,55 @@ import { ConfigError } from '../config/load.js';
 import { KeyError } from '../keys/key-material.js';
 import { OAuthError } from '../oauth/errors.js';
 import { DatabaseUnavailable } from '../storage/db.js';
-import { serveCommand } from './commands/serve.js';
-import { migrateCommand, seedCommand } from './commands/migrate.js';
-import { keysCommand } from './commands/keys.js';
-import { clientsCommand } from './commands/clients.js';
-import { registrationTokensCommand } from './commands/registration-tokens.js';
-import { usersCommand } from './commands/users.js';
-import { membersCommand, projectsCommand, scopesCommand } from './commands/projects.js';
-import { auditCommand } from './commands/audit.js';
-import { cleanupCommand } from './commands/cleanup.js';
-import { backupCommand, restoreCommand } from './commands/backup.js';
-import { UsageError, type Command } from './args.js';
+import { SERVE_HELP, serveCommand } from './commands/serve.js';
+import { MIGRATE_HELP, migrateCommand, SEED_HELP, seedCommand } from './commands/migrate.js';
+import { KEYS_HELP, keysCommand } from './commands/keys.js';
+import { CLIENTS_HELP, clientsCommand } from './commands/clients.js';
+import { REGISTRATION_TOKENS_HELP, registrationTokensCommand } from './commands/registration-tokens.js';
+import { USERS_HELP, usersCommand } from './commands/users.js';
+import { MEMBERS_HELP, membersCommand, PROJECTS_HELP, projectsCommand, SCOPES_HELP, scopesCommand } from './commands/projects.js';
+import { AUDIT_HELP, auditCommand } from './commands/audit.js';
+import { CLEANUP_HELP, cleanupCommand } from './commands/cleanup.js';
+import { BACKUP_HELP, backupCommand, RESTORE_HELP, restoreCommand } from './commands/backup.js';
+import { HelpRequested, UsageError, type Command, type CommandHelp } from './args.js';
 
-const COMMANDS: Record<string, Command> = {
-  serve: serveCommand,
-  migrate: migrateCommand,
-  seed: seedCommand,
-  keys: keysCommand,
-  clients: clientsCommand,
-  'registration-tokens': registrationTokensCommand,
-  users: usersCommand,
-  projects: projectsCommand,
-  members: membersCommand,
-  scopes: scopesCommand,
-  audit: auditCommand,
-  cleanup: cleanupCommand,
-  backup: backupCommand,
-  restore: restoreCommand,
+const COMMANDS: Record<string, { run: Command; help: CommandHelp }> = {
+  serve: { run: serveCommand, help: SERVE_HELP },
+  migrate: { run: migrateCommand, help: MIGRATE_HELP },
+  seed: { run: seedCommand, help: SEED_HELP },
+  keys: { run: keysCommand, help: KEYS_HELP },
+  clients: { run: clientsCommand, help: CLIENTS_HELP },
+  'registration-tokens': { run: registrationTokensCommand, help: REGISTRATION_TOKENS_HELP },
+  users: { run: usersCommand, help: USERS_HELP },
+  projects: { run: projectsCommand, help: PROJECTS_HELP },
+  members: { run: membersCommand, help: MEMBERS_HELP },
+  scopes: { run: scopesCommand, help: SCOPES_HELP },
+  audit: { run: auditCommand, help: AUDIT_HELP },
+  cleanup: { run: cleanupCommand, help: CLEANUP_HELP },
+  backup: { run: backupCommand, help: BACKUP_HELP },
+  restore: { run: restoreCommand, help: RESTORE_HELP },
 };
 
-const USAGE = `usage: gatehouse <command> [options] [--config PATH]
-
-commands:
-  serve                                 run the server (migrates and seeds a new SQLite database first)
-  migrate [down] [--skip-seed]          apply (or revert the last) migration, then seed
-  seed                                  create the superadmin, default and demo clients, providers
-  keys generate|list|rotate|import|export-public
-  clients create|list|show|update|rotate-secret|delete
-  users create|list|disable|enable|set-password|delete
-  projects create|list|show|rename|delete [--name N] [--yes]
-  members add|list|set-role|remove --project ID [--user ID|EMAIL] [--role owner|admin|member]
-  scopes list|create|delete [--project ID] [--name N] [--description D] [--operator-only]
-  registration-tokens create [--uses N] [--expires 1h]
-  audit list [--since 1h] [--actor ID] [--action A] [--limit N] [--cursor C]
-  cleanup                               delete expired rows and audit events past audit.retention
-  backup FILE                           online copy of a SQLite database (PostgreSQL: prints the pg_dump command)
-  restore FILE                          put a SQLite backup back; only while no server has the database open
-
-options:
-  --version       print the version
-  --config PATH   config file (default: $GATEHOUSE_CONFIG or ./config.yaml; relative paths in it are relative to it)
-  --json          machine-readable output where supported`;
+/** The top-level usage, generated from each command's own definition. */
+function usage(): string {
+  const rows = Object.values(COMMANDS).map(({ help }) => {
+    const subs = Object.keys(help.subcommands ?? {});
+    const shape = subs.length ? subs.join('|') : (help.args ?? '');
+    return [`${help.name}${shape ? ` ${shape}` : ''}`, help.summary] as const;
+  });
+  return [
+    'usage: gatehouse <command> [options] [--config PATH]',
+    '',
+    'commands:',
+    ...rows.map(([a, b]) => `  ${a}\n      ${b}`),
+    '',
+    'options:',
+    '  --version       print the version',
+    '  -h, --help      this text; `gatehouse <command> --help` shows a command\'s options',
+    '  --config PATH   config file (default: $GATEHOUSE_CONFIG or ./config.yaml; relative paths in it are relative to it)',
+    '  --json          machine-readable output where supported',
+  ].join('\n');
+}
 
 /** The installed package's version (dist/cli/index.js → package.json). */
 function version(): string {
@@ -71,17 +69,21 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(USAGE + '\n');
+    process.stdout.write(usage() + '\n');
     return name ? 0 : 2;
   }
   const command = COMMANDS[name];
   if (!command) {
-    process.stderr.write(`gatehouse: unknown command ${name}\n${USAGE}\n`);
+    process.stderr.write(`gatehouse: unknown command ${name}; see \`gatehouse --help\`\n`);
     return 2;
   }
   try {
-    return await command(rest);
+    return await command.run(rest);
   } catch (err) {
+    if (err instanceof HelpRequested) {
+      process.stdout.write(err.text + '\n');
+      return 0;
+    }
     if (err instanceof UsageError) {
       process.stderr.write(`gatehouse ${name}: ${err.message}\n`);
       return 2;

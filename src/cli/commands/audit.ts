@@ -1,6 +1,12 @@
 import { auditEventView } from '../../audit/audit.service.js';
 import type { AuditEvent } from '../../audit/audit.store.js';
-import { parse, print, UsageError, withContainer, type Command } from '../args.js';
+import { parse, print, UsageError, withContainer, type Command, type CommandHelp } from '../args.js';
+
+export const AUDIT_HELP: CommandHelp = {
+  name: 'audit',
+  summary: 'The audit log: who did what, newest first.',
+  subcommands: { list: { summary: 'one page of events; --cursor continues where the last page ended' } },
+};
 
 const USAGE = 'usage: gatehouse audit list [--since 1h|EPOCH|ISO] [--actor ID] [--action A|prefix.*] [--limit N] [--cursor C] [--json]';
 
@@ -16,13 +22,17 @@ const line = (e: AuditEvent) =>
 
 /** `gatehouse audit list`: the newest events first, one page; `--cursor` continues where the last page ended. */
 export const auditCommand: Command = async (argv) => {
-  const { values, positionals } = parse(argv, {
-    since: { type: 'string' },
-    actor: { type: 'string' },
-    action: { type: 'string' },
-    limit: { type: 'string' },
-    cursor: { type: 'string' },
-  });
+  const { values, positionals } = parse(
+    argv,
+    {
+      since: { type: 'string', value: 'WHEN', description: 'only events since: a duration back (1h), epoch seconds or an ISO date' },
+      actor: { type: 'string', value: 'ID', description: 'only events by this actor (user or client id)' },
+      action: { type: 'string', value: 'ACTION', description: 'only this action, or a prefix as `client.*`' },
+      limit: { type: 'string', value: 'N', description: 'events per page' },
+      cursor: { type: 'string', value: 'C', description: 'the cursor the previous page printed' },
+    },
+    AUDIT_HELP,
+  );
   if (positionals[0] !== 'list' || positionals.length > 1) throw new UsageError(USAGE);
   return withContainer(values.config, async (c) => {
     const page = await c.audit.list({ since: values.since, actor: values.actor, action: values.action, limit: values.limit, cursor: values.cursor });

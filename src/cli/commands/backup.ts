@@ -1,6 +1,9 @@
 import { loadConfig } from '../../config/load.js';
 import { BackupError, backupSqlite, restoreSqlite } from '../../storage/dialects/sqlite-backup.js';
-import { parse, print, UsageError, type Command } from '../args.js';
+import { parse, print, UsageError, type Command, type CommandHelp } from '../args.js';
+
+export const BACKUP_HELP: CommandHelp = { name: 'backup', args: 'FILE', summary: 'An online, consistent copy of a SQLite database while the server runs (PostgreSQL: prints the pg_dump command).' };
+export const RESTORE_HELP: CommandHelp = { name: 'restore', args: 'FILE', summary: 'Put a SQLite backup back, only while no process has the database open (PostgreSQL: prints the pg_restore command).' };
 
 /** The URL without its password: the advice printed below may end up in a terminal log. */
 function withoutPassword(url: string): string {
@@ -22,7 +25,7 @@ function postgresAdvice(verb: 'backup' | 'restore', url: string, schema: string 
  */
 function backupOrRestore(verb: 'backup' | 'restore'): Command {
   return async (argv) => {
-    const { values, positionals } = parse(argv, {});
+    const { values, positionals } = parse(argv, {}, verb === 'backup' ? BACKUP_HELP : RESTORE_HELP);
     const file = positionals[0];
     if (!file || positionals.length > 1) throw new UsageError(`usage: gatehouse ${verb} FILE [--config PATH]`);
     const config = loadConfig({ path: values.config, createDatabase: verb === 'restore' });

@@ -4,39 +4,54 @@ import { clientMetadataView } from '../../clients/client-metadata.js';
 import type { Client } from '../../clients/client.js';
 import { parseDuration } from '../../oauth/duration.js';
 import { SYSTEM } from '../../projects/authority.js';
-import { parse, print, UsageError, withContainer, type Command } from '../args.js';
+import { parse, print, UsageError, withContainer, type Command, type CommandHelp } from '../args.js';
 
 const OPTIONS = {
-  name: { type: 'string' },
-  'redirect-uri': { type: 'string', multiple: true },
-  'post-logout-redirect-uri': { type: 'string', multiple: true },
-  origin: { type: 'string', multiple: true },
-  grant: { type: 'string', multiple: true },
-  scope: { type: 'string' },
-  resource: { type: 'string', multiple: true },
-  auth: { type: 'string' },
-  public: { type: 'boolean' },
-  'no-pkce': { type: 'boolean' },
-  'skip-consent': { type: 'boolean' },
-  'client-id': { type: 'string' },
-  secret: { type: 'string' },
-  'jwks-uri': { type: 'string' },
-  'subject-type': { type: 'string' },
-  'sector-identifier-uri': { type: 'string' },
-  jwks: { type: 'string' },
-  metadata: { type: 'string' },
-  'id-token-alg': { type: 'string' },
-  'userinfo-alg': { type: 'string' },
-  'introspection-alg': { type: 'string' },
-  'authorization-alg': { type: 'string' },
-  'access-token-format': { type: 'string' },
-  grace: { type: 'string' },
-  project: { type: 'string' },
-  'backchannel-logout-uri': { type: 'string' },
-  'backchannel-logout-session-required': { type: 'boolean' },
-  'frontchannel-logout-uri': { type: 'string' },
-  'frontchannel-logout-session-required': { type: 'boolean' },
+  name: { type: 'string', value: 'NAME', description: 'client_name shown on the consent page' },
+  'redirect-uri': { type: 'string', multiple: true, value: 'URI', description: 'a redirect_uri, matched exactly' },
+  'post-logout-redirect-uri': { type: 'string', multiple: true, value: 'URI', description: 'a post_logout_redirect_uri for RP-initiated logout' },
+  origin: { type: 'string', multiple: true, value: 'ORIGIN', description: 'a browser origin allowed by CORS at the token, userinfo, revocation and introspection endpoints' },
+  grant: { type: 'string', multiple: true, value: 'GRANT', description: 'a grant type: authorization_code, refresh_token, client_credentials (default client_credentials without redirect URIs)' },
+  scope: { type: 'string', value: '"A B"', description: 'the scopes the client may request, space-separated' },
+  resource: { type: 'string', multiple: true, value: 'URI', description: 'a resource (RFC 8707 audience) the client may request' },
+  auth: { type: 'string', value: 'METHOD', description: 'token_endpoint_auth_method: client_secret_basic (default), client_secret_post, client_secret_jwt, private_key_jwt, none' },
+  public: { type: 'boolean', description: 'a public client (token_endpoint_auth_method none)' },
+  'no-pkce': { type: 'boolean', description: 'do not require PKCE (confidential clients only)' },
+  'skip-consent': { type: 'boolean', description: 'a first-party client: no consent page' },
+  'client-id': { type: 'string', value: 'ID', description: 'choose the client_id (default: a generated UUID)' },
+  secret: { type: 'string', value: 'SECRET', description: 'use this secret (stored as argon2id) instead of a generated one' },
+  'jwks-uri': { type: 'string', value: 'URL', description: 'where the client publishes its keys (https)' },
+  'subject-type': { type: 'string', value: 'public|pairwise', description: 'subject_type: pairwise gives this client its own sub for each user' },
+  'sector-identifier-uri': { type: 'string', value: 'URL', description: 'sector_identifier_uri grouping pairwise subjects across hosts' },
+  jwks: { type: 'string', value: 'FILE', description: 'a JSON file with the client\'s public keys ({"keys": […]})' },
+  metadata: { type: 'string', value: 'FILE', description: 'a JSON file of RFC 7591 metadata; the other flags override it' },
+  'id-token-alg': { type: 'string', value: 'ALG', description: 'id_token_signed_response_alg' },
+  'userinfo-alg': { type: 'string', value: 'ALG', description: 'userinfo_signed_response_alg (signed userinfo as application/jwt)' },
+  'introspection-alg': { type: 'string', value: 'ALG', description: 'introspection_signed_response_alg (RFC 9701)' },
+  'authorization-alg': { type: 'string', value: 'ALG', description: 'authorization_signed_response_alg (JARM)' },
+  'access-token-format': { type: 'string', value: 'jwt|opaque', description: 'access_token_format of the tokens this client gets (default jwt)' },
+  grace: { type: 'string', value: 'DURATION', description: 'rotate-secret: how long the previous secret stays valid (0, 3600, 30m, 24h; default 0)' },
+  project: { type: 'string', value: 'ID', description: 'the project the client belongs to (default project unless named); list: only this project' },
+  'backchannel-logout-uri': { type: 'string', value: 'URL', description: 'where logout tokens are POSTed (Back-Channel Logout)' },
+  'backchannel-logout-session-required': { type: 'boolean', description: 'logout tokens must carry sid' },
+  'frontchannel-logout-uri': { type: 'string', value: 'URL', description: 'loaded in an iframe on the logged-out page (Front-Channel Logout, https)' },
+  'frontchannel-logout-session-required': { type: 'boolean', description: 'the front-channel URI gets iss and sid' },
 } as const;
+
+const METADATA_FLAGS = Object.keys(OPTIONS).filter((k) => k !== 'grace');
+
+export const CLIENTS_HELP: CommandHelp = {
+  name: 'clients',
+  summary: 'OAuth clients: register, inspect, change, rotate secrets, delete.',
+  subcommands: {
+    create: { summary: 'register a client; a generated secret is shown once', flags: METADATA_FLAGS },
+    list: { summary: 'every client (or one project\'s)', flags: ['project'] },
+    show: { args: 'CLIENT_ID', summary: 'a client\'s metadata as JSON', flags: [] },
+    update: { args: 'CLIENT_ID', summary: 'change metadata; flags not given keep their values', flags: METADATA_FLAGS.filter((k) => !['client-id', 'secret', 'project'].includes(k)) },
+    'rotate-secret': { args: 'CLIENT_ID', summary: 'a new secret, shown once; --grace keeps the previous one valid a while', flags: ['grace', 'secret'] },
+    delete: { args: 'CLIENT_ID', summary: 'delete the client with its grants and tokens', flags: [] },
+  },
+};
 
 /** Builds RFC 7591 metadata from flags; `--metadata file.json` supplies a base document. */
 function metadataFrom(values: ReturnType<typeof parse<typeof OPTIONS>>['values']): Record<string, unknown> {
@@ -75,7 +90,7 @@ function metadataFrom(values: ReturnType<typeof parse<typeof OPTIONS>>['values']
 const view = (client: Client): Record<string, unknown> => ({ ...clientMetadataView(client), project_id: client.projectId });
 
 export const clientsCommand: Command = async (argv) => {
-  const { values, positionals } = parse(argv, OPTIONS);
+  const { values, positionals } = parse(argv, OPTIONS, CLIENTS_HELP);
   const [sub, id] = positionals;
   const needId = () => {
     if (!id) throw new UsageError(`usage: gatehouse clients ${sub} <client_id>`);

@@ -11,7 +11,19 @@ import {
   type GenerateOptions,
 } from '../../keys/key-material.js';
 import type { SigningAlg } from '../../keys/keystore.service.js';
-import { parse, print, UsageError, withContainer, type Command } from '../args.js';
+import { parse, print, UsageError, withContainer, type Command, type CommandHelp } from '../args.js';
+
+export const KEYS_HELP: CommandHelp = {
+  name: 'keys',
+  summary: 'Signing keys: each alg has an active key, a published next key and retired keys still published.',
+  subcommands: {
+    generate: { summary: 'write a new key pair as PEM files (private 0600), without touching the database', flags: ['type', 'bits', 'curve', 'out', 'name'] },
+    list: { summary: 'the keys in the database with their state and dates', flags: [] },
+    rotate: { summary: 'promote each next key (or one alg’s) to active and publish a new next key', flags: ['alg', 'force'] },
+    import: { args: 'PRIVATE-KEY.pem', summary: 'add a PEM private key as the next key of its alg', flags: ['alg', 'kid'] },
+    'export-public': { summary: 'print the published keys as a JWKS', flags: ['kid'] },
+  },
+};
 
 const ALGS: SigningAlg[] = ['RS256', 'PS256', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
@@ -36,16 +48,20 @@ export function saveKeyPair(dir: string, name: string, options: GenerateOptions)
 }
 
 export const keysCommand: Command = async (argv) => {
-  const { values, positionals } = parse(argv, {
-    type: { type: 'string' },
-    bits: { type: 'string' },
-    curve: { type: 'string' },
-    out: { type: 'string' },
-    name: { type: 'string' },
-    alg: { type: 'string' },
-    kid: { type: 'string' },
-    force: { type: 'boolean' },
-  });
+  const { values, positionals } = parse(
+    argv,
+    {
+      type: { type: 'string', value: 'rsa|ec|ed25519|hmac', description: 'key type to generate (default rsa)' },
+      bits: { type: 'string', value: 'N', description: 'RSA modulus length (default 2048)' },
+      curve: { type: 'string', value: 'P-256|P-384|P-521', description: 'EC curve (default P-256)' },
+      out: { type: 'string', value: 'DIR', description: 'directory for the PEM files (default ./keys)' },
+      name: { type: 'string', value: 'NAME', description: 'file name stem (default gatehouse-<type>)' },
+      alg: { type: 'string', value: 'ALG', description: `signing alg: ${ALGS.join(', ')}` },
+      kid: { type: 'string', value: 'KID', description: 'key id (import: default the JWK thumbprint; export-public: only this key)' },
+      force: { type: 'boolean', description: 'rotate even if the next key was published too recently for caches to know it' },
+    },
+    KEYS_HELP,
+  );
   const [sub, arg] = positionals;
   switch (sub) {
     case 'generate': {

@@ -1,12 +1,19 @@
 import { migrateDown, migrateUp } from '../../storage/migrator.js';
-import { parse, UsageError, withContainer, type Command } from '../args.js';
+import { parse, UsageError, withContainer, type Command, type CommandHelp } from '../args.js';
 
 import { runSeed } from '../seed-report.js';
 
 export { initialSecretsPath, reportSeed, runSeed } from '../seed-report.js';
 
+export const MIGRATE_HELP: CommandHelp = {
+  name: 'migrate',
+  summary: 'Apply every pending migration (creating the database when the role may), then seed.',
+  args: '[up|down]',
+};
+export const SEED_HELP: CommandHelp = { name: 'seed', summary: 'Create the superadmin, the default and demo clients and the providers of the config (idempotent).' };
+
 export const migrateCommand: Command = async (argv) => {
-  const { values, positionals } = parse(argv, { 'skip-seed': { type: 'boolean' } });
+  const { values, positionals } = parse(argv, { 'skip-seed': { type: 'boolean', description: 'do not seed after migrating up' } }, MIGRATE_HELP);
   const direction = positionals[0] ?? 'up';
   if (direction !== 'up' && direction !== 'down') throw new UsageError('expected `migrate`, `migrate up` or `migrate down`');
   return withContainer(values.config, async (c) => {
@@ -19,7 +26,7 @@ export const migrateCommand: Command = async (argv) => {
 };
 
 export const seedCommand: Command = async (argv) => {
-  const { values } = parse(argv, {});
+  const { values } = parse(argv, {}, SEED_HELP);
   return withContainer(values.config, async (c) => {
     await runSeed(c);
     return 0;

@@ -1,7 +1,40 @@
 import { CLI_CONTEXT } from '../../audit/audit-event.js';
 import { SYSTEM } from '../../projects/authority.js';
 import { memberView, projectView, scopeView } from '../../projects/views.js';
-import { parse, print, UsageError, withContainer, type Command } from '../args.js';
+import { parse, print, UsageError, withContainer, type Command, type CommandHelp } from '../args.js';
+
+export const PROJECTS_HELP: CommandHelp = {
+  name: 'projects',
+  summary: 'Projects: the partitions clients, scopes and members belong to.',
+  subcommands: {
+    create: { summary: 'a new project', flags: ['name'] },
+    list: { summary: 'every project', flags: [] },
+    show: { args: 'PROJECT', summary: 'one project with its counts', flags: [] },
+    rename: { args: 'PROJECT', summary: 'give it a new name', flags: ['name'] },
+    delete: { args: 'PROJECT', summary: 'delete it with everything in it', flags: ['yes'] },
+  },
+};
+
+export const MEMBERS_HELP: CommandHelp = {
+  name: 'members',
+  summary: 'Who may manage a project through the admin API, with which role.',
+  subcommands: {
+    add: { summary: 'give a user a role in the project', flags: ['project', 'user', 'role'] },
+    list: { summary: 'the project\'s members', flags: ['project'] },
+    'set-role': { summary: 'change a member\'s role', flags: ['project', 'user', 'role'] },
+    remove: { summary: 'take a member out of the project', flags: ['project', 'user'] },
+  },
+};
+
+export const SCOPES_HELP: CommandHelp = {
+  name: 'scopes',
+  summary: 'A project\'s custom scopes (the built-in ones are listed too).',
+  subcommands: {
+    list: { summary: 'the scopes a client of the project may be given', flags: ['project'] },
+    create: { summary: 'a new scope', flags: ['project', 'name', 'description', 'operator-only'] },
+    delete: { summary: 'remove a scope', flags: ['project', 'name'] },
+  },
+};
 
 /** Asks before a destructive step unless `--yes` (or `--json`, for scripts) says so. */
 function confirmed(values: { yes?: boolean | undefined; json?: boolean | undefined }, what: string): void {
@@ -10,7 +43,14 @@ function confirmed(values: { yes?: boolean | undefined; json?: boolean | undefin
 
 /** `gatehouse projects create|list|show|rename|delete`: the CLI acts with an operator's full authority. */
 export const projectsCommand: Command = async (argv) => {
-  const { values, positionals } = parse(argv, { name: { type: 'string' }, yes: { type: 'boolean' } });
+  const { values, positionals } = parse(
+    argv,
+    {
+      name: { type: 'string', value: 'NAME', description: 'the project\'s name' },
+      yes: { type: 'boolean', description: 'confirm a deletion' },
+    },
+    PROJECTS_HELP,
+  );
   const [sub, id] = positionals;
   const needId = () => {
     if (!id) throw new UsageError(`usage: gatehouse projects ${sub} <project id>`);
@@ -57,7 +97,15 @@ export const projectsCommand: Command = async (argv) => {
 
 /** `gatehouse members add|list|set-role|remove --project ID [--user ID|EMAIL] [--role R]`. */
 export const membersCommand: Command = async (argv) => {
-  const { values, positionals } = parse(argv, { project: { type: 'string' }, user: { type: 'string' }, role: { type: 'string' } });
+  const { values, positionals } = parse(
+    argv,
+    {
+      project: { type: 'string', value: 'ID', description: 'the project' },
+      user: { type: 'string', value: 'ID|EMAIL', description: 'the user' },
+      role: { type: 'string', value: 'owner|admin|member', description: 'the role in the project' },
+    },
+    MEMBERS_HELP,
+  );
   const [sub] = positionals;
   const project = () => {
     if (!values.project) throw new UsageError(`usage: gatehouse members ${sub ?? '<command>'} --project ID …`);
@@ -100,12 +148,16 @@ export const membersCommand: Command = async (argv) => {
 
 /** `gatehouse scopes list|create|delete [--project ID]`: a project's custom scopes (built-ins are listed too); the default project unless named. */
 export const scopesCommand: Command = async (argv) => {
-  const { values, positionals } = parse(argv, {
-    project: { type: 'string' },
-    name: { type: 'string' },
-    description: { type: 'string' },
-    'operator-only': { type: 'boolean' },
-  });
+  const { values, positionals } = parse(
+    argv,
+    {
+      project: { type: 'string', value: 'ID', description: 'the project (default: the default project)' },
+      name: { type: 'string', value: 'NAME', description: 'the scope name' },
+      description: { type: 'string', value: 'TEXT', description: 'what the consent page says it allows' },
+      'operator-only': { type: 'boolean', description: 'only an operator may give it to a client' },
+    },
+    SCOPES_HELP,
+  );
   const [sub] = positionals;
   return withContainer(values.config, async (c) => {
     const projectId = values.project ?? (await c.projects.defaultProjectId());

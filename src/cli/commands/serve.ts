@@ -4,12 +4,18 @@ import { isSqliteUrl, loadConfig } from '../../config/load.js';
 import { drain } from '../../http/plugins/connections.js';
 import { metricsRegistryOf, serveMetrics } from '../../http/plugins/metrics.js';
 import { isMigrated, migrateUp } from '../../storage/migrator.js';
-import { parse, type Command } from '../args.js';
+import { parse, type Command, type CommandHelp } from '../args.js';
 import { runSeed } from './migrate.js';
 
 /** Runs the server until SIGTERM/SIGINT, then drains in-flight requests and closes the pool. */
+const FLAGS = {
+  port: { type: 'string', value: 'N', description: 'listen on this port (server.port); the default issuer follows it' },
+  host: { type: 'string', value: 'ADDRESS', description: 'listen on this address (server.host)' },
+} as const;
+export const SERVE_HELP: CommandHelp = { name: 'serve', summary: 'Run the server until SIGTERM/SIGINT (a new SQLite database is migrated and seeded first).' };
+
 export const serveCommand: Command = async (argv) => {
-  const { values } = parse(argv, { port: { type: 'string' }, host: { type: 'string' } });
+  const { values } = parse(argv, FLAGS, SERVE_HELP);
   const overrides: Record<string, unknown> = {};
   if (values.port !== undefined) overrides['server'] = { port: Number(values.port) };
   if (values.host !== undefined) overrides['server'] = { ...(overrides['server'] as object), host: values.host };

@@ -3,7 +3,21 @@ import { randomToken } from '../../oauth/random.js';
 import { userView } from '../../accounts/account.service.js';
 import { SYSTEM } from '../../projects/authority.js';
 import { CLI_CONTEXT } from '../../audit/audit-event.js';
-import { parse, print, UsageError, withContainer, type Command } from '../args.js';
+import { parse, print, UsageError, withContainer, type Command, type CommandHelp } from '../args.js';
+
+export const USERS_HELP: CommandHelp = {
+  name: 'users',
+  summary: 'People who sign in: create, change claims, disable, reset passwords, delete.',
+  subcommands: {
+    create: { summary: 'a new user; a password not given is generated and shown once', flags: ['email', 'password', 'given-name', 'family-name', 'verified', 'claim'] },
+    update: { args: 'USER', summary: 'change email, verification or standard claims', flags: ['email', 'given-name', 'family-name', 'verified', 'claim'] },
+    list: { summary: 'every user', flags: [] },
+    disable: { args: 'USER', summary: 'refuse sign-in and end the user\'s sessions', flags: [] },
+    enable: { args: 'USER', summary: 'allow sign-in again', flags: [] },
+    'set-password': { args: 'USER', summary: 'a new password (generated and shown once unless given); ends sessions', flags: ['password'] },
+    delete: { args: 'USER', summary: 'delete the user with their sessions and tokens', flags: ['yes'] },
+  },
+};
 
 /**
  * `gatehouse users create|update|list|disable|enable|set-password|delete`. A password not given is generated
@@ -11,15 +25,19 @@ import { parse, print, UsageError, withContainer, type Command } from '../args.j
  * `--claim address.locality=Berlin`, `--claim phone_number_verified=true`, `--claim nickname=` clears.
  */
 export const usersCommand: Command = async (argv) => {
-  const { values, positionals } = parse(argv, {
-    email: { type: 'string' },
-    password: { type: 'string' },
-    'given-name': { type: 'string' },
-    'family-name': { type: 'string' },
-    verified: { type: 'boolean' },
-    claim: { type: 'string', multiple: true },
-    yes: { type: 'boolean' },
-  });
+  const { values, positionals } = parse(
+    argv,
+    {
+      email: { type: 'string', value: 'EMAIL', description: 'the sign-in name and email claim' },
+      password: { type: 'string', value: 'PASSWORD', description: 'the password (default: generated and shown once)' },
+      'given-name': { type: 'string', value: 'NAME', description: 'given_name claim' },
+      'family-name': { type: 'string', value: 'NAME', description: 'family_name claim' },
+      verified: { type: 'boolean', description: 'email_verified true' },
+      claim: { type: 'string', multiple: true, value: 'NAME=VALUE', description: 'a standard claim (address.locality=Berlin; `nickname=` clears)' },
+      yes: { type: 'boolean', description: 'confirm a deletion' },
+    },
+    USERS_HELP,
+  );
   const [sub, ref] = positionals;
   const needRef = () => {
     if (!ref) throw new UsageError(`usage: gatehouse users ${sub} <user id or email>`);
