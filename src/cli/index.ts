@@ -17,6 +17,7 @@ import { MEMBERS_HELP, membersCommand, PROJECTS_HELP, projectsCommand, SCOPES_HE
 import { AUDIT_HELP, auditCommand } from './commands/audit.js';
 import { CLEANUP_HELP, cleanupCommand } from './commands/cleanup.js';
 import { BACKUP_HELP, backupCommand, RESTORE_HELP, restoreCommand } from './commands/backup.js';
+import { CONFIG_HELP, configCommand } from './commands/config.js';
 import { HelpRequested, UsageError, type Command, type CommandHelp } from './args.js';
 
 const COMMANDS: Record<string, { run: Command; help: CommandHelp }> = {
@@ -34,6 +35,7 @@ const COMMANDS: Record<string, { run: Command; help: CommandHelp }> = {
   cleanup: { run: cleanupCommand, help: CLEANUP_HELP },
   backup: { run: backupCommand, help: BACKUP_HELP },
   restore: { run: restoreCommand, help: RESTORE_HELP },
+  config: { run: configCommand, help: CONFIG_HELP },
 };
 
 /** The top-level usage, generated from each command's own definition. */

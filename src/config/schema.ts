@@ -14,13 +14,13 @@ export const ConfigSchema = Type.Object(
     server: Type.Object(
       {
         host: Type.String({ default: '127.0.0.1', description: 'interface to listen on' }),
-        port: Type.Integer({ minimum: 0, maximum: 65535, default: 9000 }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 9000, description: 'the port to listen on (0 = any free port); the default issuer follows it' }),
         issuer: Type.String({ default: '', description: 'public base URL; exact `iss` value (default: http://localhost:<server.port>)' }),
         trustProxy: Type.Union([Type.Boolean(), Type.String(), Type.Integer()], {
           default: false,
           description: 'Fastify trustProxy: false, true, a hop count or a list of addresses',
         }),
-        logLevel: Type.String({ default: 'info' }),
+        logLevel: Type.String({ default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace (access logs only at debug)' }),
         bodyLimit: Type.Integer({ minimum: 1024, default: 65536, description: 'max request body in bytes' }),
         // Slow-client limits (docs/SECURITY.md, "Connections"), in seconds.
         headersTimeout: Type.Number({ minimum: 0.1, default: 10, description: 'seconds to receive the request headers' }),
@@ -67,8 +67,8 @@ export const ConfigSchema = Type.Object(
     ),
     database: Type.Object(
       {
-        url: Type.String({ default: 'sqlite:./data/gatehouse.db' }),
-        poolSize: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+        url: Type.String({ default: 'sqlite:./data/gatehouse.db', description: 'sqlite:PATH or postgres://user:password@host:port/database' }),
+        poolSize: Type.Integer({ minimum: 1, maximum: 200, default: 10, description: 'PostgreSQL connections per process' }),
         schema: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_]*$', description: 'PostgreSQL schema' })),
       },
       { default: {}, additionalProperties: false },
@@ -76,10 +76,10 @@ export const ConfigSchema = Type.Object(
     auth: Type.Object(
       {
         sessionSecret: Type.String({ default: '', description: 'signs browser cookies; at least 32 characters' }),
-        codeExpiry: Type.Union([Duration], { default: 60 }),
-        accessTokenExpiry: Type.Union([Duration], { default: 3600 }),
-        idTokenExpiry: Type.Union([Duration], { default: 3600 }),
-        refreshTokenExpiry: Type.Union([Duration], { default: '30d' }),
+        codeExpiry: Type.Union([Duration], { default: 60, description: 'authorization code lifetime (seconds or 30s, 10m, 1h, 30d)' }),
+        accessTokenExpiry: Type.Union([Duration], { default: 3600, description: 'access token lifetime' }),
+        idTokenExpiry: Type.Union([Duration], { default: 3600, description: 'ID token lifetime' }),
+        refreshTokenExpiry: Type.Union([Duration], { default: '30d', description: 'refresh token (and grant) lifetime' }),
         refreshTokenReuseInterval: Type.Union([Duration], {
           default: 0,
           description: 'after a rotation, the same client may use the old refresh token again this long without revoking the family (0 = strict)',
@@ -102,7 +102,7 @@ export const ConfigSchema = Type.Object(
               description: 'failed logins per account from unknown IPs per window, then exponential back-off',
             }),
             perIp: Type.Integer({ minimum: 1, default: 20, description: 'failed logins per client IP per window' }),
-            window: Type.Union([Duration], { default: '15m' }),
+            window: Type.Union([Duration], { default: '15m', description: 'the window every counter of this limit covers' }),
             maxBackoff: Type.Union([Duration], { default: '15m', description: 'longest account-wide back-off' }),
             knownAddressLifetime: Type.Union([Duration], {
               default: '30d',
@@ -116,7 +116,7 @@ export const ConfigSchema = Type.Object(
             perClientAndIp: Type.Integer({ minimum: 1, default: 10, description: 'failed client authentications per client_id from one IP per window' }),
             perClient: Type.Integer({ minimum: 1, default: 100, description: 'failed authentications per client_id from addresses it never authenticated from' }),
             perIp: Type.Integer({ minimum: 1, default: 30, description: 'failed client authentications per IP per window' }),
-            window: Type.Union([Duration], { default: '15m' }),
+            window: Type.Union([Duration], { default: '15m', description: 'the window every counter of this limit covers' }),
             knownAddressLifetime: Type.Union([Duration], {
               default: '30d',
               description: 'an IP a client authenticated from is exempt from its per-client limit this long',
@@ -140,17 +140,17 @@ export const ConfigSchema = Type.Object(
     security: Type.Object(
       {
         encryptionKey: Type.String({ default: '', description: 'base64 of 32 bytes; AES-256-GCM key for secrets' }),
-        jwtPrivateKeyPath: Type.Optional(Type.String()),
-        jwtPublicKeyPath: Type.Optional(Type.String()),
-        jwksKid: Type.Optional(Type.String()),
-        accessTokenAlg: Type.Union([Alg], { default: 'RS256' }),
-        idTokenAlg: Type.Union([Alg], { default: 'RS256' }),
+        jwtPrivateKeyPath: Type.Optional(Type.String({ description: 'a PEM private key imported as the first signing key (otherwise keys are generated)' })),
+        jwtPublicKeyPath: Type.Optional(Type.String({ description: 'its PEM public key, checked against the private key' })),
+        jwksKid: Type.Optional(Type.String({ description: 'the kid of that imported key (default: its JWK thumbprint)' })),
+        accessTokenAlg: Type.Union([Alg], { default: 'RS256', description: 'the alg of JWT access tokens' }),
+        idTokenAlg: Type.Union([Alg], { default: 'RS256', description: 'the default alg of ID tokens (a client may register another)' }),
         signingAlgs: Type.Array(Alg, {
           default: [...SIGNING_ALGS],
           minItems: 1,
           description: 'algorithms with keys that clients may choose for ID tokens, userinfo, introspection and JARM responses (RS256 is always kept)',
         }),
-        rsaModulusLength: Type.Integer({ default: 2048, minimum: 2048 }),
+        rsaModulusLength: Type.Integer({ default: 2048, minimum: 2048, description: 'bits of generated RSA keys' }),
         keyRefreshInterval: Type.Union([Duration], { default: 30, description: 'how often keys are re-read' }),
         clientSecretHashConcurrency: Type.Integer({
           minimum: 1,
@@ -184,17 +184,17 @@ export const ConfigSchema = Type.Object(
           default: [],
           description: 'CIDRs besides public addresses that fetched URLs may reach (e.g. 10.20.0.0/16); default none',
         }),
-        connectTimeoutMs: Type.Integer({ minimum: 100, maximum: 60000, default: 3000 }),
+        connectTimeoutMs: Type.Integer({ minimum: 100, maximum: 60000, default: 3000, description: 'milliseconds to connect to a fetched URL' }),
         timeoutMs: Type.Integer({ minimum: 100, maximum: 60000, default: 5000, description: 'whole request, body included' }),
-        maxResponseBytes: Type.Integer({ minimum: 1024, maximum: 10485760, default: 262144 }),
+        maxResponseBytes: Type.Integer({ minimum: 1024, maximum: 10485760, default: 262144, description: 'largest response body read from a fetched URL' }),
       },
       { default: {}, additionalProperties: false },
     ),
     registration: Type.Object(
       {
-        enabled: Type.Boolean({ default: true }),
+        enabled: Type.Boolean({ default: true, description: 'serve /oauth/register (RFC 7591) and the client configuration endpoint (RFC 7592)' }),
         open: Type.Boolean({ default: false, description: 'allow registration without an initial access token' }),
-        initialAccessTokens: Type.Array(Type.String(), { default: [] }),
+        initialAccessTokens: Type.Array(Type.String(), { default: [], description: 'initial access tokens accepted besides those made by `gatehouse registration-tokens create`' }),
         allowedScopes: Type.Array(Type.String({ pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$' }), {
           default: ['openid', 'profile', 'email', 'offline_access'],
           description: 'the only scopes a self-registered client may hold (never an operator scope); also its default',
@@ -224,33 +224,33 @@ export const ConfigSchema = Type.Object(
       {
         superadmin: Type.Object(
           {
-            email: Type.String({ default: 'admin@example.com' }),
-            firstName: Type.String({ default: 'Admin' }),
-            lastName: Type.String({ default: 'User' }),
-            password: Type.Optional(Type.String()),
+            email: Type.String({ default: 'admin@example.com', description: 'the first superadmin, created by the seed' }),
+            firstName: Type.String({ default: 'Admin', description: 'their given name' }),
+            lastName: Type.String({ default: 'User', description: 'their family name' }),
+            password: Type.Optional(Type.String({ description: 'their password (default: generated and shown once)' })),
           },
           { default: {}, additionalProperties: false },
         ),
         defaultOAuthClient: Type.Object(
           {
-            name: Type.String({ default: 'Gatehouse Dashboard' }),
-            clientId: Type.String({ default: '00000000-0000-4000-8000-000000000001' }),
-            redirectUris: Type.Array(Type.String(), { default: ['http://localhost:9000/dashboard/callback'] }),
-            pkceRequired: Type.Boolean({ default: true }),
+            name: Type.String({ default: 'Gatehouse Dashboard', description: 'the default public client seeded for a dashboard' }),
+            clientId: Type.String({ default: '00000000-0000-4000-8000-000000000001', description: 'its client_id' }),
+            redirectUris: Type.Array(Type.String(), { default: ['http://localhost:9000/dashboard/callback'], description: 'its redirect URIs' }),
+            pkceRequired: Type.Boolean({ default: true, description: 'whether it must use PKCE' }),
           },
           { default: {}, additionalProperties: false },
         ),
         demoClient: Type.Object(
           {
-            enabled: Type.Boolean({ default: true }),
-            name: Type.String({ default: 'Demo confidential client' }),
-            clientId: Type.String({ default: 'demo-client' }),
-            clientSecret: Type.Optional(Type.String()),
-            redirectUris: Type.Array(Type.String(), { default: ['http://localhost:8080/callback'] }),
-            postLogoutRedirectUris: Type.Array(Type.String(), { default: ['http://localhost:8080/bye'] }),
-            scopes: Type.Array(Type.String(), { default: ['openid', 'profile', 'email', 'offline_access', 'api:read'] }),
+            enabled: Type.Boolean({ default: true, description: 'seed the demo confidential client (turn off in production)' }),
+            name: Type.String({ default: 'Demo confidential client', description: 'its client_name' }),
+            clientId: Type.String({ default: 'demo-client', description: 'its client_id' }),
+            clientSecret: Type.Optional(Type.String({ description: 'its secret (default: generated and shown once)' })),
+            redirectUris: Type.Array(Type.String(), { default: ['http://localhost:8080/callback'], description: 'its redirect URIs' }),
+            postLogoutRedirectUris: Type.Array(Type.String(), { default: ['http://localhost:8080/bye'], description: 'its post-logout redirect URIs' }),
+            scopes: Type.Array(Type.String(), { default: ['openid', 'profile', 'email', 'offline_access', 'api:read'], description: 'the scopes it may request' }),
             /** Resource indicators the demo client may ask for; every `auth.resources` entry when absent. */
-            resources: Type.Optional(Type.Array(Type.String())),
+            resources: Type.Optional(Type.Array(Type.String(), { description: 'resource indicators it may ask for (default: every auth.resources entry)' })),
           },
           { default: {}, additionalProperties: false },
         ),
@@ -263,7 +263,11 @@ export const ConfigSchema = Type.Object(
             scopes: Type.Array(Type.String(), { default: [] }),
             enabled: Type.Boolean({ default: false }),
           }, { additionalProperties: false }),
-          { default: {}, additionalProperties: false },
+          {
+            default: {},
+            additionalProperties: false,
+            description: 'upstream sign-in providers by name (google, github, …): clientId, clientSecret, redirectUrl, scopes, enabled',
+          },
         ),
       },
       { default: {}, additionalProperties: false },
