@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/schema.js';
-import { isSqliteUrl } from './config/load.js';
+import { ConfigError, isSqliteUrl } from './config/load.js';
 import { SecretHasher } from './clients/client-secret.js';
 import { ClientService } from './clients/client.service.js';
 import { ClientAuthenticator } from './clients/client-auth.js';
@@ -43,6 +43,7 @@ import { createOutboundFetcher } from './outbound/outbound-fetch.js';
 import { connectSharedStore, type SharedStore } from './limits/shared-store.js';
 import { SharedThrottle } from './limits/shared-throttle.js';
 import { RegistrationAccess } from './clients/registration-access.js';
+import { KeyRotationSchedule } from './keys/key-rotation.schedule.js';
 import { SharedReplayGuard } from './limits/shared-replay.js';
 import { RequestObjectVerifier } from './request-object/request-object.js';
 import { BackchannelDelivery } from './logout/backchannel-delivery.js';
@@ -59,6 +60,8 @@ export interface Container {
   clock: Clock;
   box: SecretBox;
   keystore: Keystore;
+  /** Scheduled rotation (security.keyRotation); `serve` starts it. */
+  keyRotation: KeyRotationSchedule;
   verifier: JwtVerifier;
   clients: ClientService;
   clientAuth: ClientAuthenticator;
@@ -133,6 +136,10 @@ export async function createContainer(config: Config, options: ContainerOptions 
         initialKey: initialKey(config, warnings),
       },
     );
+    const rotationAlgs = config.security.keyRotation.algs.length ? config.security.keyRotation.algs : algs;
+    const unknownAlg = rotationAlgs.find((a) => !algs.includes(a));
+    if (unknownAlg) throw new ConfigError(`security.keyRotation.algs: ${unknownAlg} has no keys; add it to security.signingAlgs`);
+    const keyRotation = new KeyRotationSchedule({ keystore, clock, interval: config.security.keyRotation.interval, algs: rotationAlgs });
     // Client secrets hash in a pool apart from passwords, each client holding at most a quarter of its line.
     const secretQueue = new BoundedQueue({
       concurrency: config.security.clientSecretHashConcurrency,
@@ -311,6 +318,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       clock,
       box,
       keystore,
+      keyRotation,
       verifier,
       clients,
       clientAuth,

@@ -52,6 +52,7 @@ export async function createGatehouse(options: GatehouseOptions = {}): Promise<G
     app = await buildApp(container, { onRoute: (url) => prefixes.add(firstSegment(url)) });
     await app.ready();
     container.keystore.start((err) => app.log.error({ err }, 'key refresh failed'));
+    container.keyRotation.start(app.log);
     const janitor = setInterval(() => {
       container.purgeExpired().catch((err: unknown) => app.log.error({ err }, 'purge failed'));
     }, JANITOR_INTERVAL_MS);
@@ -63,6 +64,7 @@ export async function createGatehouse(options: GatehouseOptions = {}): Promise<G
       fastify: app,
       async close() {
         clearInterval(janitor);
+        await container.keyRotation.stop();
         await app.close();
         await container.close();
       },

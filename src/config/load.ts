@@ -243,6 +243,7 @@ function normalise(raw: RawConfig, source: string, base: string, createDatabase:
       signingAlgs: [...new Set(raw.security.signingAlgs)],
       rsaModulusLength: raw.security.rsaModulusLength,
       keyRefreshInterval: duration(raw.security.keyRefreshInterval, 'security.keyRefreshInterval'),
+      keyRotation: { interval: duration(raw.security.keyRotation.interval, 'security.keyRotation.interval'), algs: [...new Set(raw.security.keyRotation.algs)] },
       clientSecretHashConcurrency: raw.security.clientSecretHashConcurrency,
       hashQueueLength: raw.security.hashQueueLength,
     },

@@ -152,6 +152,16 @@ export const ConfigSchema = Type.Object(
         }),
         rsaModulusLength: Type.Integer({ default: 2048, minimum: 2048, description: 'bits of generated RSA keys' }),
         keyRefreshInterval: Type.Union([Duration], { default: 30, description: 'how often keys are re-read' }),
+        keyRotation: Type.Object(
+          {
+            interval: Type.Union([Duration], {
+              default: 0,
+              description: 'rotate the signing keys this often (e.g. 30d; 0 = only by `gatehouse keys rotate`); a next key always waits out the JWKS cache lifetime first',
+            }),
+            algs: Type.Array(Alg, { default: [], description: 'the algs rotated on schedule (default: every signing alg)' }),
+          },
+          { default: {}, additionalProperties: false },
+        ),
         clientSecretHashConcurrency: Type.Integer({
           minimum: 1,
           maximum: 64,
@@ -340,6 +350,8 @@ export interface Config {
     signingAlgs: SigningAlg[];
     rsaModulusLength: number;
     keyRefreshInterval: number;
+    /** Scheduled rotation (keys/key-rotation.schedule.ts): interval 0 = off; algs empty = every signing alg. */
+    keyRotation: { interval: number; algs: SigningAlg[] };
     clientSecretHashConcurrency: number;
     hashQueueLength: number;
   };

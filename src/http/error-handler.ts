@@ -26,6 +26,8 @@ export function sendOAuthError(reply: FastifyReply, err: OAuthError): FastifyRep
 }
 
 export function errorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  // A browser path no route matched (a mangled interaction id) still gets the page, never JSON.
+  if (isBrowserPath(request.url)) return browserErrorHandler(err, request, reply);
   if (err instanceof OAuthError) {
     if (err.detail || err.status >= 500) request.log.info({ error: err.error, detail: err.detail }, 'request refused');
     return sendOAuthError(reply, err);

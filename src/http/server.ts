@@ -93,6 +93,7 @@ export async function buildServer(c: Container, options: ServerOptions = {}): Pr
     bearerToken: metrics.bearerToken || undefined,
     ownListener: metrics.port !== 0,
     redisUp: shared ? () => shared.status() === 'ok' : undefined,
+    keyRotations: () => c.keyRotation.rotations,
   });
   const cors = corsGate(c.clients);
   healthRoutes(app, c);

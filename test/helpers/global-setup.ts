@@ -7,6 +7,8 @@ import { postgresStatus } from './postgres.js';
  */
 export default async function setup(): Promise<void> {
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+  // The package's declarations (tsconfig.types.json), as `npm run build` makes them: the packed-tarball test needs them.
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.types.json'], { stdio: 'inherit' });
   const pg = await postgresStatus();
   if (!pg.available) {
     if (process.env['CI'] === 'true') throw new Error(`PostgreSQL is required in CI but unreachable at ${pg.url}: ${pg.reason}`);

@@ -35,6 +35,7 @@ export const serveCommand: Command = async (argv) => {
         : app.log.warn({ reason }, 'redis unavailable: limits are per node until it answers again'),
     );
     container.keystore.start((err) => app.log.error({ err }, 'key refresh failed'));
+    container.keyRotation.start(app.log);
     // Janitor: expired codes, tokens, sessions and grants are deleted every ten minutes (any node may do it).
     const janitor = setInterval(() => {
       container.purgeExpired().then(
@@ -71,6 +72,7 @@ export const serveCommand: Command = async (argv) => {
       process.once('SIGINT', () => stop('SIGINT'));
     });
     clearInterval(janitor);
+    await container.keyRotation.stop();
     // docs/SECURITY.md "Shutdown": not ready at once, stop accepting, drain (bounded), then Fastify and the pool.
     await drain(app, config.server.shutdownTimeout * 1000);
     await app.close();

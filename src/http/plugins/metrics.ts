@@ -57,6 +57,8 @@ export interface MetricsOptions {
   ownListener?: boolean | undefined;
   /** The Redis behind shared limits answers (only with redis.url). */
   redisUp?: (() => boolean) | undefined;
+  /** Signing-key rotations this node performed on schedule. */
+  keyRotations?: (() => number) | undefined;
 }
 
 const GRANT_TYPES = new Set([
@@ -90,6 +92,20 @@ export function registerMetrics(app: FastifyInstance, options: MetricsOptions): 
       registers: [registry],
       collect() {
         this.set(redisUp() ? 1 : 0);
+      },
+    });
+  }
+  const keyRotations = options.keyRotations;
+  if (keyRotations) {
+    let counted = 0;
+    new Counter({
+      name: 'gatehouse_key_rotations_total',
+      help: 'Signing-key rotations this node performed on schedule (security.keyRotation)',
+      registers: [registry],
+      collect() {
+        const now = keyRotations();
+        if (now > counted) this.inc(now - counted);
+        counted = now;
       },
     });
   }
