@@ -39,6 +39,7 @@ import { ProjectService } from './projects/project.service.js';
 import { ProjectClients } from './projects/project-clients.service.js';
 import { OperatorScopeGate } from './projects/operator-scopes.js';
 import { ScopeRegistry } from './scopes/scope.service.js';
+import { cachedScopeStore } from './scopes/cached-scope.store.js';
 import { createOutboundFetcher } from './outbound/outbound-fetch.js';
 import { connectSharedStore, type SharedStore } from './limits/shared-store.js';
 import { SharedThrottle } from './limits/shared-throttle.js';
@@ -166,13 +167,16 @@ export async function createContainer(config: Config, options: ContainerOptions 
       deleteAccount: (userId, ctx) => accounts.delete(userId, ctx),
       sessionsEnded: (userId) => fanOut({ userId }),
     });
+    // Registry changes in this process (always through a transaction) drop the authorization path's cache.
+    const scopeCache = cachedScopeStore(stores.scopes);
     const scopeRegistry = (s: Stores) =>
       new ScopeRegistry({
         store: s.scopes,
+        ...(s === stores ? { cached: scopeCache } : {}),
         clock,
         requireRole: (a, id, role) => new ProjectService(projectDeps(s)).require(a, id, role),
         // Inside a caller's transaction (the seeder's) the registry joins it; otherwise it opens its own.
-        transaction: (fn) => (s === stores ? transaction(fn) : fn(s)),
+        transaction: (fn) => (s === stores ? transaction(fn).finally(() => scopeCache.forget()) : fn(s)),
       });
     const scopes = scopeRegistry(stores);
     const clientDeps = (s: Stores) => ({

@@ -18,6 +18,11 @@ import type { ScopeDefinition, ScopeStore } from './scope.store.js';
 
 export interface ScopeRegistryDeps {
   store: ScopeStore;
+  /**
+   * The authorization path's reads (operator-only scopes, consent descriptions) may come from a short cache
+   * (cached-scope.store.ts); registration checks and listings always read the store.
+   */
+  cached?: Pick<ScopeStore, 'visibleTo'>;
   /** Runs `fn` with stores bound to one transaction: a registry change commits with its audit event. */
   transaction<T>(fn: (stores: { scopes: ScopeStore; audit: AuditStore }) => Promise<T>): Promise<T>;
   clock: Clock;
@@ -97,12 +102,24 @@ export class ScopeRegistry {
   /** The operator-only scopes among `scopes`, for the client's project. */
   async operatorOnly(projectId: string, scopes: readonly string[]): Promise<ScopeDefinition[]> {
     if (scopes.length === 0) return [];
-    return (await this.deps.store.visibleTo(projectId)).filter((s) => s.operatorOnly && scopes.includes(s.name));
+    return (await this.visibleFor(projectId, scopes)).filter((s) => s.operatorOnly && scopes.includes(s.name));
   }
 
   /** Descriptions for the consent page, registry first (custom scopes carry their own). */
   async describe(projectId: string, scopes: readonly string[]): Promise<Array<{ name: string; description: string }>> {
-    const known = new Map((await this.deps.store.visibleTo(projectId)).map((s) => [s.name, s.description]));
+    const known = new Map((await this.visibleFor(projectId, scopes)).map((s) => [s.name, s.description]));
     return scopes.map((name) => ({ name, description: known.get(name) ?? `Access “${name}”` }));
+  }
+
+  /**
+   * The registry for the authorization path: the short cache when it knows every scope asked about, else the
+   * store (a scope created elsewhere moments ago is never taken for an ordinary one because the cache missed it).
+   */
+  private async visibleFor(projectId: string, names: readonly string[]): Promise<ScopeDefinition[]> {
+    if (this.deps.cached) {
+      const cached = await this.deps.cached.visibleTo(projectId);
+      if (names.every((n) => cached.some((s) => s.name === n))) return cached;
+    }
+    return this.deps.store.visibleTo(projectId);
   }
 }

@@ -10,7 +10,8 @@ import type { Client } from '../clients/client.js';
 import { sha256 } from '../oauth/hash.js';
 import { randomToken } from '../oauth/random.js';
 import { issueAccessToken } from './access-token.js';
-import type { GrantContext, GrantStores, TokenResponse } from './grants/index.js';
+import type { GrantContext, TokenResponse } from './grants/index.js';
+import type { GrantTokenStore, TokenStore } from './token.store.js';
 
 export interface UserGrantIssue {
   client: Client;
@@ -29,7 +30,15 @@ export interface UserGrantIssue {
   /** The grant's `claims` request parameter: its id_token member is released in the ID token. */
   claimsRequest: ClaimsRequest | null;
   parentHash: string | null;
+  /** The successor a one-statement rotation already stored (token.store.ts `rotateRefreshToken`). */
+  storedRefreshToken?: string;
 }
+
+/**
+ * Where issuance writes: the transaction's token store. After a one-statement rotation the successor is stored
+ * already, so no refresh-token writer is needed.
+ */
+export type IssueStore = Pick<TokenStore, 'insertOpaqueAccessToken'> & Partial<Pick<GrantTokenStore, 'insertRefreshToken'>>;
 
 /** OpenID Connect Core §3.1.3.6: left half of the hash of the access token, the hash matching the JWS alg. */
 function atHash(token: string, alg: string): string {
@@ -38,7 +47,7 @@ function atHash(token: string, alg: string): string {
   return h.subarray(0, h.length / 2).toString('base64url');
 }
 
-export async function issueUserTokens(ctx: GrantContext, stores: GrantStores, i: UserGrantIssue): Promise<TokenResponse> {
+export async function issueUserTokens(ctx: GrantContext, store: IssueStore, i: UserGrantIssue): Promise<TokenResponse> {
   const now = ctx.clock.now();
   const ttl = i.client.accessTokenTtl ?? ctx.config.accessTokenExpiry;
   const scope = i.scopes.join(' ');
@@ -47,16 +56,19 @@ export async function issueUserTokens(ctx: GrantContext, stores: GrantStores, i:
   const aud = i.resource ?? ctx.config.defaultAudience;
   // An opaque token's row is written in the grant's transaction: it commits with the code or rotation it spends.
   const { token } = await issueAccessToken(
-    ctx.accessTokenMinter(i.client, aud, stores.tokens),
+    ctx.accessTokenMinter(i.client, aud, store),
     { iss: ctx.issuer, sub, aud, iat: now, client_id: i.client.clientId, scope, auth_time: i.authTime },
     ttl,
     i.grantId,
   );
   const response: TokenResponse = { access_token: token, token_type: 'Bearer', expires_in: ttl, scope };
 
-  if (i.client.grantTypes.includes('refresh_token') && i.grantExpiresAt > now) {
+  if (i.storedRefreshToken) {
+    response.refresh_token = i.storedRefreshToken;
+  } else if (i.client.grantTypes.includes('refresh_token') && i.grantExpiresAt > now) {
+    if (!store.insertRefreshToken) throw new Error('refresh token issued without a store to write it');
     const refresh = randomToken(32);
-    await stores.tokens.insertRefreshToken({
+    await store.insertRefreshToken({
       tokenHash: sha256(refresh),
       grantId: i.grantId,
       clientId: i.client.clientId,

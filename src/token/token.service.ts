@@ -17,12 +17,12 @@ import { DEFAULT_INTROSPECTION_ALG, INTROSPECTION_JWT_TYP, introspectionJwtClaim
 import { VerifiedTokenCache } from '../keys/verified-cache.js';
 import { GRANT_HANDLERS, type GrantContext, type TokenResponse } from './grants/index.js';
 import type { SubjectMapper } from '../subjects/pairwise.js';
-import type { TokenStore } from './token.store.js';
+import type { GrantTokenStore, TokenStore } from './token.store.js';
 
 export interface TokenServiceDeps {
   keystore: Keystore;
   verifier: JwtVerifier;
-  store: TokenStore;
+  store: TokenStore & Pick<GrantTokenStore, 'insertRefreshToken'>;
   clients: ClientService;
   clock: Clock;
   config: Config['auth'];

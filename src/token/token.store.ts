@@ -1,4 +1,5 @@
 import type { User } from '../accounts/user.store.js';
+import type { AuthorizationCode } from '../authorize/code.store.js';
 
 export interface RefreshTokenRecord {
   tokenHash: string;
@@ -57,6 +58,21 @@ export interface TokenStore {
   deleteOpaqueAccessToken(tokenHash: string): Promise<void>;
   /** Revokes a grant and everything issued from it (refresh tokens, recorded access tokens). */
   revokeGrant(grantId: string, now: number): Promise<void>;
+  /**
+   * A refresh in one atomic statement where the database can (PostgreSQL: data-modifying CTEs), so a rotation
+   * is one round trip with no BEGIN/COMMIT: it locks the family's grant, spends the token and inserts its
+   * successor only when every rule that would refuse the request holds (token live and of this client, family
+   * not revoked nor expired, user enabled, requested scopes within the grant, consent still covering it unless
+   * `consentRequired` is false). Undefined when it did nothing, for whatever reason (including reuse): the
+   * caller then takes the transactional path, which explains the refusal. Absent on SQLite.
+   */
+  rotateRefreshToken?(r: OneStatementRotation): Promise<OneStatementRotated | undefined>;
+  /**
+   * The code grant's first step in one statement where the database can (PostgreSQL): spends the code and
+   * returns it with its grant and user. Undefined when nothing was spent (unknown or replayed code): the caller
+   * takes the transactional path, which revokes a replayed code's grant. Absent on SQLite.
+   */
+  consumeCodeWithGrant?(codeHash: string, now: number): Promise<{ code: AuthorizationCode; grant: GrantContextRow } | undefined>;
   /** RFC 7523 §3: records an assertion jti; false when it was already used. */
   useAssertionJti(jtiHash: string, expiresAt: number, now: number): Promise<boolean>;
   /**
@@ -64,6 +80,23 @@ export interface TokenStore {
    * their refresh tokens); returns how many. Run periodically by `gatehouse serve`.
    */
   purgeExpired(now: number): Promise<number>;
+}
+
+export interface OneStatementRotation {
+  presentedHash: string;
+  clientId: string;
+  now: number;
+  /** sha256 of the successor, drawn by the caller. */
+  successorHash: string;
+  requestedScopes: string[];
+  consentRequired: boolean;
+}
+
+export interface OneStatementRotated {
+  /** The spent token, as it was before this rotation. */
+  token: RefreshTokenRecord;
+  user: User;
+  claims: string | null;
 }
 
 export type RotateResult =

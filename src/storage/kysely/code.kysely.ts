@@ -20,7 +20,7 @@ const CONSUME = (db: Executor) =>
   db.updateTable('authorization_codes').set({ consumed_at: 0 }).where('code_hash', '=', '').where('consumed_at', 'is', null).returningAll();
 const CODE_GRANT = (db: Executor) => db.selectFrom('authorization_codes').select('grant_id').where('code_hash', '=', '');
 
-const toCode = (r: Selectable<AuthorizationCodesTable>): AuthorizationCode => ({
+export const toCode = (r: Selectable<AuthorizationCodesTable>): AuthorizationCode => ({
   codeHash: r.code_hash,
   grantId: r.grant_id,
   clientId: r.client_id,

@@ -1,7 +1,8 @@
-import type { Selectable } from 'kysely';
-import type { GrantTokenStore, OpaqueAccessTokenRecord, RefreshTokenRecord, TokenStore } from '../../token/token.store.js';
+import { PostgresAdapter, sql, type Selectable } from 'kysely';
+import type { GrantTokenStore, OneStatementRotated, OneStatementRotation, OpaqueAccessTokenRecord, RefreshTokenRecord, TokenStore } from '../../token/token.store.js';
 import { toUser } from './user.kysely.js';
-import type { RefreshTokensTable } from '../schema.js';
+import type { AuthorizationCodesTable, RefreshTokensTable, UsersTable } from '../schema.js';
+import { toCode } from './code.kysely.js';
 import { inTransaction, type Executor } from '../stores.js';
 import { placeholderRow, prepared } from '../prepared.js';
 
@@ -86,6 +87,55 @@ const REFRESH_COLUMNS = [
 const INSERT_REFRESH = (db: Executor) =>
   db.insertInto('refresh_tokens').values(placeholderRow(REFRESH_COLUMNS));
 
+/**
+ * PostgreSQL: a whole rotation as one statement (docs/PERFORMANCE.md, statements per operation). `family` takes
+ * the grant's row lock first, as LOCK_FAMILY does, and `spent` reads it, so the lock order of every family
+ * writer is kept; a concurrent rotation of the same token finds `used_at` set when its lock is released
+ * (READ COMMITTED re-checks the row) and spends nothing. Data-modifying CTEs run to completion and atomically
+ * with the statement, so the successor exists exactly when the token was spent.
+ */
+const rotateInOneStatement = (db: Executor, r: OneStatementRotation) => sql<{ token: Selectable<RefreshTokensTable>; account: Selectable<UsersTable>; claims: string | null }>`
+  with family as (
+    update grants set revoked_at = revoked_at
+    where id = (select grant_id from refresh_tokens where token_hash = ${r.presentedHash}) and revoked_at is null
+    returning id, user_id, client_id, claims
+  ), spent as (
+    update refresh_tokens rt set used_at = ${r.now}::bigint
+    from family f
+    join users u on u.id = f.user_id
+    left join consents c on c.user_id = f.user_id and c.client_id = f.client_id
+    where rt.token_hash = ${r.presentedHash} and rt.client_id = ${r.clientId} and rt.grant_id = f.id
+      and rt.used_at is null and rt.revoked_at is null and rt.expires_at > ${r.now}::bigint
+      and u.disabled_at is null
+      and ${sql.val(r.requestedScopes)}::text[] <@ string_to_array(rt.scope, ' ')
+      and (not ${r.consentRequired}::boolean or string_to_array(rt.scope, ' ') <@ string_to_array(c.scope, ' '))
+    returning rt.*
+  ), successor as (
+    insert into refresh_tokens (token_hash, grant_id, client_id, user_id, scope, resource, auth_time, sid, amr, parent_hash, created_at, expires_at, used_at, revoked_at)
+    select ${r.successorHash}::text, grant_id, client_id, user_id, scope, resource, auth_time, sid, amr, token_hash, ${r.now}::bigint, expires_at, null::bigint, null::bigint from spent
+    returning 1
+  )
+  select row_to_json(spent) as token, row_to_json(u) as account, f.claims
+  from spent join family f on f.id = spent.grant_id join users u on u.id = spent.user_id
+  where (select count(*) from successor) = 1`.execute(db);
+
+/** PostgreSQL: spends a code and reads its grant and user in one statement (the grant row as it was). */
+const consumeCodeInOneStatement = (db: Executor, codeHash: string, now: number) => sql<{
+  code: Selectable<AuthorizationCodesTable>;
+  account: Selectable<UsersTable>;
+  grant_revoked_at: number | null;
+  grant_expires_at: number;
+  grant_claims: string | null;
+}>`
+  with spent as (
+    update authorization_codes set consumed_at = ${now}::bigint
+    where code_hash = ${codeHash} and consumed_at is null
+    returning *
+  )
+  select row_to_json(spent) as code, row_to_json(u) as account,
+    g.revoked_at as grant_revoked_at, g.expires_at as grant_expires_at, g.claims as grant_claims
+  from spent join grants g on g.id = spent.grant_id join users u on u.id = g.user_id`.execute(db);
+
 export function kyselyTokenStore(db: Executor): TokenStore & GrantTokenStore {
   const revoked = prepared(db, REVOKED);
   const useToken = prepared(db, USE_TOKEN);
@@ -96,7 +146,22 @@ export function kyselyTokenStore(db: Executor): TokenStore & GrantTokenStore {
   const insertOpaque = prepared(db, INSERT_OPAQUE);
   const findOpaque = prepared(db, FIND_OPAQUE);
   const deleteOpaque = prepared(db, DELETE_OPAQUE);
+  const oneStatement = db.getExecutor().adapter instanceof PostgresAdapter && !db.isTransaction;
   return {
+    ...(oneStatement
+      ? {
+          async rotateRefreshToken(r: OneStatementRotation): Promise<OneStatementRotated | undefined> {
+            const [row] = (await rotateInOneStatement(db, r)).rows;
+            return row && { token: toRefresh(row.token), user: toUser(row.account), claims: row.claims };
+          },
+          async consumeCodeWithGrant(codeHash: string, now: number) {
+            const [row] = (await consumeCodeInOneStatement(db, codeHash, now)).rows;
+            if (!row) return undefined;
+            const grant = { revokedAt: row.grant_revoked_at, expiresAt: row.grant_expires_at, user: toUser(row.account), consentScopes: null, claims: row.grant_claims };
+            return { code: toCode(row.code), grant };
+          },
+        }
+      : {}),
     async denyAccessToken(jti, expiresAt) {
       await db
         .insertInto('revoked_access_tokens')

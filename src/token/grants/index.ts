@@ -40,8 +40,8 @@ export interface GrantContext {
    * `store`, the transaction's store when there is one).
    */
   accessTokenMinter(client: Client, aud: string, store: Pick<TokenStore, 'insertOpaqueAccessToken'>): AccessTokenMinter;
-  /** Token state outside any transaction (grants that need none, e.g. client_credentials). */
-  tokens: TokenStore;
+  /** Token state outside any transaction (grants that need none, e.g. client_credentials, and PostgreSQL's one-statement steps). */
+  tokens: TokenStore & Pick<GrantTokenStore, 'insertRefreshToken'>;
   /** Runs `fn` with stores bound to one transaction. */
   transaction<T>(fn: (stores: GrantStores) => Promise<T>): Promise<T>;
 }

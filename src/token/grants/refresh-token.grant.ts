@@ -14,7 +14,9 @@ import { InvalidGrant, InvalidRequest, InvalidScope } from '../../oauth/errors.j
 import { sha256 } from '../../oauth/hash.js';
 import { parseScope } from '../../oauth/scope.js';
 import { issueUserTokens } from '../issue.js';
-import type { GrantHandler, TokenResponse } from './index.js';
+import { randomToken } from '../../oauth/random.js';
+import type { Client } from '../../clients/client.js';
+import type { GrantContext, GrantHandler, TokenResponse } from './index.js';
 
 /** Thrown inside the transaction to roll it back, so a refused request does not spend the token. */
 class Refused extends Error {
@@ -25,6 +27,45 @@ class Refused extends Error {
   }
 }
 
+/**
+ * PostgreSQL: the rotation as one atomic statement when nothing would refuse it (token.store.ts
+ * `rotateRefreshToken`); undefined sends the request down the transactional path below, which also finds why a
+ * request is refused (reuse, revocation, expiry, scope, consent). An opaque access token would be a second write,
+ * so those clients always take the transaction.
+ */
+async function rotateInOneStatement(ctx: GrantContext, client: Client, presented: string, requested: string[], now: number): Promise<TokenResponse | undefined> {
+  if (!ctx.tokens.rotateRefreshToken || client.accessTokenFormat === 'opaque' || ctx.config.opaqueResources.length > 0) return undefined;
+  const successor = client.grantTypes.includes('refresh_token') ? randomToken(32) : undefined;
+  if (!successor) return undefined;
+  const spent = await ctx.tokens.rotateRefreshToken({
+    presentedHash: sha256(presented),
+    clientId: client.clientId,
+    now,
+    successorHash: sha256(successor),
+    requestedScopes: requested,
+    consentRequired: !client.skipConsent,
+  });
+  if (!spent) return undefined;
+  const rt = spent.token;
+  const grantScopes = rt.scope.split(' ');
+  return issueUserTokens(ctx, ctx.tokens, {
+    client,
+    user: spent.user,
+    grantId: rt.grantId,
+    grantExpiresAt: rt.expiresAt,
+    grantScopes,
+    scopes: requested.length ? requested : grantScopes,
+    resource: rt.resource,
+    authTime: rt.authTime ?? now,
+    sid: rt.sid,
+    amr: rt.amr ? (JSON.parse(rt.amr) as string[]) : ['pwd'],
+    nonce: null,
+    claimsRequest: spent.claims ? (JSON.parse(spent.claims) as ClaimsRequest) : null,
+    parentHash: rt.tokenHash,
+    storedRefreshToken: successor,
+  });
+}
+
 export const refreshTokenGrant: GrantHandler = {
   grantType: 'refresh_token',
   async handle(ctx, client, params, request) {
@@ -32,6 +73,8 @@ export const refreshTokenGrant: GrantHandler = {
     if (!presented) throw new InvalidRequest('refresh_token is required');
     const requested = parseScope(params['scope']);
     const now = ctx.clock.now();
+    const rotated = await rotateInOneStatement(ctx, client, presented, requested, now);
+    if (rotated) return rotated;
     let result: TokenResponse | InvalidGrant;
     try {
       result = await ctx.transaction(async (stores): Promise<TokenResponse | InvalidGrant> => {
@@ -58,7 +101,7 @@ export const refreshTokenGrant: GrantHandler = {
         if (!client.skipConsent && !grantScopes.every((s) => grant.consentScopes?.includes(s))) {
           throw new Refused(new InvalidGrant('consent was revoked'));
         }
-        return issueUserTokens(ctx, stores, {
+        return issueUserTokens(ctx, stores.tokens, {
           client,
           user: grant.user,
           grantId: rt.grantId,
