@@ -50,6 +50,7 @@ import { RequestObjectVerifier } from './request-object/request-object.js';
 import { BackchannelDelivery } from './logout/backchannel-delivery.js';
 import { LogoutFanout } from './logout/logout-fanout.service.js';
 import { SubjectMapper } from './subjects/pairwise.js';
+import { Fapi2Profile } from './fapi/fapi2-profile.js';
 
 export const OPERATOR_SCOPES = ['admin'];
 export const BUILTIN_SCOPES = ['openid', 'profile', 'email', 'address', 'phone', 'offline_access', 'admin'];
@@ -148,12 +149,14 @@ export async function createContainer(config: Config, options: ContainerOptions 
       perKey: Math.max(1, Math.ceil((config.security.clientSecretHashConcurrency + config.security.hashQueueLength) / 4)),
     });
     const hasher = new SecretHasher(config.security.encryptionKey, secretQueue);
+    const fapi = new Fapi2Profile(config.auth.fapi2);
     const metadata = {
       idTokenAlgs: algs,
       operatorScopes: OPERATOR_SCOPES,
       resources: config.auth.resources,
       registrationScopes: config.registration.allowedScopes,
       allowInsecureLoopback: config.outbound.allowInsecureLoopback,
+      fapi,
     };
     const projectDeps = (s: Stores) => ({
       projects: s.projects,
@@ -219,6 +222,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       issuer: config.server.issuer,
       outbound,
       throttle: clientAuthThrottle,
+      fapi,
     });
     const accounts = new AccountService({
       users: stores.users,
@@ -254,6 +258,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       issuer: config.server.issuer,
       jarm: createJarmEncoder({ sign: (alg, claims) => keystore.signer(alg).sign(claims), clock, issuer: config.server.issuer }),
       codeExpiry: config.auth.codeExpiry,
+      codeLifetime: (client, configured) => fapi.codeLifetime(client, configured),
       grantExpiry: config.auth.refreshTokenExpiry,
       interactionExpiry: config.auth.interactionExpiry,
       signupEnabled: config.signup.enabled,
@@ -274,6 +279,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       issuer: config.server.issuer,
       transaction: (fn) => hotTransaction((tx) => fn(createGrantStores(tx))),
       subjects,
+      rotatesRefreshTokens: (client) => fapi.rotatesRefreshTokens(client),
     });
     // Back-Channel Logout: delivered apart from the request that ended the session (logout/backchannel-delivery.ts).
     const delivery = new BackchannelDelivery({

@@ -48,6 +48,8 @@ export interface AuthorizeDeps {
   /** Signs the JARM response modes (src/jarm/). */
   jarm: JarmEncoder;
   codeExpiry: number;
+  /** The code lifetime for a client, at most `codeExpiry` (FAPI 2.0 clients: 60 s, src/fapi/). */
+  codeLifetime?: (client: Client, configured: number) => number;
   grantExpiry: number;
   interactionExpiry: number;
   /** Self-service sign-up is on (signup/): prompt=create opens it; off, prompt=create is ignored. */
@@ -68,6 +70,12 @@ export interface AuthorizeDeps {
  * Who completes an authorization: the browser's session, or a login made during the interaction, whose new
  * session is stored with the grant (replacing the browser's previous one) and whose cookie the route sets.
  */
+/** Lifetimes (seconds) of the grant and the code an authorization issues, per client. */
+interface Lifetimes {
+  grant: number;
+  code: number;
+}
+
 export interface SignIn {
   session: BrowserSession;
   created?: { cookie: string; replaces: BrowserSession | undefined };
@@ -245,7 +253,7 @@ export class AuthorizeService {
     if (await this.needsConsent(client, user, request)) {
       return { kind: 'interact', view: await this.view('consent', { ...current, userId: user.id }, client, user) };
     }
-    return { kind: 'respond', response: await this.completeOnce(interaction.id, request, user, chosen, await this.grantExpiry(request.clientId), this.deps.codes) };
+    return { kind: 'respond', response: await this.completeOnce(interaction.id, request, user, chosen, await this.lifetimes(request.clientId), this.deps.codes) };
   }
 
   private async view(step: Step, interaction: Interaction, client: Client, user: User | undefined): Promise<InteractionView> {
@@ -286,7 +294,7 @@ export class AuthorizeService {
   ): Promise<AuthorizationResponse> {
     const request = interaction.request;
     // Inside the transaction only its own stores may be touched (SQLite has one connection), so read first.
-    const grantExpiry = await this.grantExpiry(request.clientId);
+    const lifetimes = await this.lifetimes(request.clientId);
     const now = this.deps.clock.now();
     return this.deps.transaction(async ({ consents, codes, sessions, users, audit }) => {
       const user = signedIn ?? (await users.findById(signIn.session.userId));
@@ -302,7 +310,7 @@ export class AuthorizeService {
         const entry = { action: 'consent.granted', actor: { type: 'user' as const, id: user.id }, target: { type: 'client', id: request.clientId } };
         await record(audit, now, { ...entry, detail: { scope: request.scopes } }, ctx);
       }
-      return this.completeOnce(interaction.id, request, user, signIn.session, grantExpiry, codes);
+      return this.completeOnce(interaction.id, request, user, signIn.session, lifetimes, codes);
     });
   }
 
@@ -313,14 +321,14 @@ export class AuthorizeService {
 
   /** A code for a person already signed in and consented: no interaction, a fresh grant. */
   private async issueNow(request: AuthorizationRequest, user: User, session: BrowserSession): Promise<AuthorizationResponse> {
-    return this.completeOnce(randomUUID(), request, user, session, await this.grantExpiry(request.clientId), this.deps.codes);
+    return this.completeOnce(randomUUID(), request, user, session, await this.lifetimes(request.clientId), this.deps.codes);
   }
 
   /** Issues the code under grant `id`; refused when that grant exists (a completed interaction replayed). */
-  private async completeOnce(id: string, request: AuthorizationRequest, user: User, session: BrowserSession, grantExpiry: number, codes: CodeStore) {
+  private async completeOnce(id: string, request: AuthorizationRequest, user: User, session: BrowserSession, lifetimes: Lifetimes, codes: CodeStore) {
     const wrongUser = await this.notRequestedSubject(request, user);
     if (wrongUser) return this.error(request, wrongUser);
-    const response = await this.issueCode(request, user, session, id, grantExpiry, codes);
+    const response = await this.issueCode(request, user, session, id, lifetimes, codes);
     if (!response) throw new InteractionInvalid('This sign-in request was already completed.');
     return response;
   }
@@ -348,9 +356,14 @@ export class AuthorizeService {
     return { kind: 'interact', view };
   }
 
-  /** The grant lifetime: the client's refresh token lifetime, else the server's. Read before any transaction. */
-  private async grantExpiry(clientId: string): Promise<number> {
-    return (await this.deps.clients.find(clientId))?.refreshTokenTtl ?? this.deps.grantExpiry;
+  /**
+   * The grant lifetime (the client's refresh token lifetime, else the server's) and the code lifetime. Read
+   * before any transaction.
+   */
+  private async lifetimes(clientId: string): Promise<Lifetimes> {
+    const client = await this.deps.clients.find(clientId);
+    const code = client && this.deps.codeLifetime ? this.deps.codeLifetime(client, this.deps.codeExpiry) : this.deps.codeExpiry;
+    return { grant: client?.refreshTokenTtl ?? this.deps.grantExpiry, code };
   }
 
   /** Creates the grant `grantId` and its code; undefined when that grant already exists. */
@@ -359,14 +372,14 @@ export class AuthorizeService {
     user: User,
     session: BrowserSession,
     grantId: string,
-    grantExpiry: number,
+    lifetimes: Lifetimes,
     codes: CodeStore,
   ): Promise<AuthorizationResponse | undefined> {
     const now = this.deps.clock.now();
     const code = randomToken(32);
     const claimsJson = request.claims ? JSON.stringify(request.claims) : null;
     const issued = await codes.issue(
-      { id: grantId, clientId: request.clientId, userId: user.id, scope: request.scopes.join(' '), createdAt: now, expiresAt: now + grantExpiry, revokedAt: null, claims: claimsJson },
+      { id: grantId, clientId: request.clientId, userId: user.id, scope: request.scopes.join(' '), createdAt: now, expiresAt: now + lifetimes.grant, revokedAt: null, claims: claimsJson },
       {
         codeHash: sha256(code),
         grantId,
@@ -383,7 +396,7 @@ export class AuthorizeService {
         amr: JSON.stringify(session.amr),
         claims: claimsJson,
         createdAt: now,
-        expiresAt: now + this.deps.codeExpiry,
+        expiresAt: now + lifetimes.code,
         consumedAt: null,
       },
     );

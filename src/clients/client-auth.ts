@@ -12,6 +12,7 @@ import { ASYMMETRIC_ASSERTION_ALGS, HMAC_ASSERTION_ALGS, type AuthMethod, type C
 import type { ClientService } from './client.service.js';
 import type { ClientStore } from './client.store.js';
 import type { SecretHasher } from './client-secret.js';
+import type { Fapi2Profile } from '../fapi/fapi2-profile.js';
 
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const MAX_ASSERTION_LIFETIME = 3600;
@@ -50,6 +51,8 @@ export interface ClientAuthDeps {
    * client recently are exempt from the last), reserved before the secret or assertion is checked.
    */
   throttle?: LoginThrottle | undefined;
+  /** FAPI 2.0 (src/fapi/): profile clients authenticate only with its methods and algorithms. */
+  fapi?: Pick<Fapi2Profile, 'appliesTo' | 'assertionAlgs' | 'authenticationProblem'>;
 }
 
 interface Presented {
@@ -138,6 +141,8 @@ export class ClientAuthenticator {
     };
     const client = await this.deps.clients.find(presented.clientId);
     if (!client) return fail('unknown client');
+    const outsideProfile = this.deps.fapi?.authenticationProblem(client);
+    if (outsideProfile) return fail(outsideProfile.description);
     const registered = client.tokenEndpointAuthMethod;
     const jwtMethod = registered === 'client_secret_jwt' || registered === 'private_key_jwt';
     if (presented.method === 'jwt' ? !jwtMethod : presented.method !== registered) {
@@ -221,7 +226,9 @@ export class ClientAuthenticator {
 
   private async verifyAssertion(client: Client, assertion: string, endpointUrl: string): Promise<void> {
     const issuer = this.deps.issuer;
-    const audience = [...new Set([issuer, `${issuer}/oauth/token`, endpointUrl])];
+    // FAPI 2.0 SP §5.3.2.1: a profile client's assertion names the issuer, as a string, and nothing else.
+    const fapi = this.deps.fapi?.appliesTo(client) === true;
+    const audience = fapi ? [issuer] : [...new Set([issuer, `${issuer}/oauth/token`, endpointUrl])];
     const common = { issuer: client.clientId, subject: client.clientId, audience, clockTolerance: CLOCK_SKEW, requiredClaims: ['exp', 'jti'] };
     let payload: JWTPayload;
     if (client.tokenEndpointAuthMethod === 'client_secret_jwt') {
@@ -230,7 +237,7 @@ export class ClientAuthenticator {
       const algorithms = client.tokenEndpointAuthSigningAlg ? [client.tokenEndpointAuthSigningAlg] : [...HMAC_ASSERTION_ALGS];
       ({ payload } = await jwtVerify(assertion, new TextEncoder().encode(secret), { ...common, algorithms }));
     } else {
-      const algorithms = client.tokenEndpointAuthSigningAlg ? [client.tokenEndpointAuthSigningAlg] : [...ASYMMETRIC_ASSERTION_ALGS];
+      const algorithms = [...(this.deps.fapi?.assertionAlgs(client) ?? (client.tokenEndpointAuthSigningAlg ? [client.tokenEndpointAuthSigningAlg] : ASYMMETRIC_ASSERTION_ALGS))];
       const verify = async (maxCachedAgeMs?: number) => jwtVerify(assertion, await this.keySet(client, maxCachedAgeMs), { ...common, algorithms });
       try {
         ({ payload } = await verify());
@@ -240,6 +247,7 @@ export class ClientAuthenticator {
         ({ payload } = await verify(JWKS_REFETCH_AFTER_MS));
       }
     }
+    if (fapi && typeof payload.aud !== 'string') throw new Error('FAPI 2.0: aud must be the issuer as a string');
     const now = this.deps.clock.now();
     const exp = payload.exp as number;
     if (exp - now > MAX_ASSERTION_LIFETIME + CLOCK_SKEW) throw new Error('assertion lifetime exceeds one hour');

@@ -7,6 +7,7 @@ import { redirectUriProblem, isLoopback } from '../oauth/redirect-uri.js';
 import { isScopeToken } from '../oauth/scope.js';
 import { oidcRegistrationFields, reconcileTypes } from './registration-rules.js';
 import { LOGOUT_METADATA_FIELDS, validateLogoutMetadata } from './logout-metadata.js';
+import { FAPI2_PROFILE, type Fapi2Profile } from '../fapi/fapi2-profile.js';
 import { ACCESS_TOKEN_FORMATS, ASSERTION_ALGS, AUTH_METHODS, GRANT_TYPES, type AccessTokenFormat, type AuthMethod, type Client, type GrantType } from './client.js';
 
 export type ClientMetadataInput = Record<string, unknown>;
@@ -26,6 +27,8 @@ export interface MetadataContext {
   registrationScopes: readonly string[];
   /** `outbound.allowInsecureLoopback`: http logout URIs to a loopback host are accepted (development only). */
   allowInsecureLoopback?: boolean;
+  /** The FAPI 2.0 rules a profile client's metadata must meet (src/fapi/). */
+  fapi?: Fapi2Profile;
 }
 
 export type ClientFields = Omit<
@@ -55,6 +58,7 @@ const KNOWN = new Set([
   'introspection_signed_response_alg',
   'authorization_signed_response_alg',
   'access_token_format',
+  'fapi_profile',
   'access_token_ttl',
   'refresh_token_ttl',
   'id_token_ttl',
@@ -222,6 +226,9 @@ export function validateClientMetadata(input: ClientMetadataInput, ctx: Metadata
   const accessTokenFormat = (optionalString(input, 'access_token_format') ?? 'jwt') as AccessTokenFormat;
   if (!ACCESS_TOKEN_FORMATS.includes(accessTokenFormat)) fail('access_token_format', `must be one of ${ACCESS_TOKEN_FORMATS.join(', ')}`);
 
+  const fapiProfile = optionalString(input, 'fapi_profile');
+  if (fapiProfile !== null && fapiProfile !== FAPI2_PROFILE) fail('fapi_profile', `must be ${FAPI2_PROFILE}`);
+
   // OAuth 2.1: PKCE is always required of public clients; confidential legacy clients may opt out.
   const pkceRequired = optionalBool(input, 'pkce_required', true);
   if (!pkceRequired && clientType === 'public') fail('pkce_required', 'public clients must use PKCE');
@@ -248,7 +255,7 @@ export function validateClientMetadata(input: ClientMetadataInput, ctx: Metadata
   }
   Object.assign(metadata, validateLogoutMetadata(input, ctx.allowInsecureLoopback === true));
 
-  return {
+  const fields: ClientFields = {
     name,
     clientType,
     tokenEndpointAuthMethod: authMethod,
@@ -269,6 +276,7 @@ export function validateClientMetadata(input: ClientMetadataInput, ctx: Metadata
     introspectionSignedResponseAlg: introspectionAlg,
     authorizationSignedResponseAlg: authorizationAlg,
     accessTokenFormat,
+    fapiProfile,
     accessTokenTtl: optionalTtl(input, 'access_token_ttl'),
     refreshTokenTtl: optionalTtl(input, 'refresh_token_ttl'),
     idTokenTtl: optionalTtl(input, 'id_token_ttl'),
@@ -277,6 +285,10 @@ export function validateClientMetadata(input: ClientMetadataInput, ctx: Metadata
     subjectType: subjectType as 'public' | 'pairwise',
     sectorIdentifierUri: sectorUri,
   };
+  // Issue 11: a client under the FAPI 2.0 profile (by its metadata, or every client) must meet its rules.
+  const fapiProblem = ctx.fapi?.clientProblem(fields);
+  if (fapiProblem) throw fapiProblem;
+  return fields;
 }
 
 /** RFC 7591 §3.2.1 view of a client (never a secret or a hash). */
@@ -309,6 +321,7 @@ export function clientMetadataView(c: Client): Record<string, unknown> {
   if (c.introspectionSignedResponseAlg) out['introspection_signed_response_alg'] = c.introspectionSignedResponseAlg;
   if (c.authorizationSignedResponseAlg) out['authorization_signed_response_alg'] = c.authorizationSignedResponseAlg;
   out['access_token_format'] = c.accessTokenFormat;
+  if (c.fapiProfile) out['fapi_profile'] = c.fapiProfile;
   out['application_type'] = c.applicationType;
   if (c.requestObjectSigningAlg) out['request_object_signing_alg'] = c.requestObjectSigningAlg;
   if (c.defaultMaxAge !== null) out['default_max_age'] = c.defaultMaxAge;

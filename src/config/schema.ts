@@ -134,6 +134,20 @@ export const ConfigSchema = Type.Object(
           description:
             'audiences (entries of auth.resources, or the default audience) that get opaque access tokens whatever the client\'s access_token_format',
         }),
+        fapi2: Type.Object(
+          {
+            everyClient: Type.Boolean({
+              default: false,
+              description:
+                'put every client under the FAPI 2.0 Security Profile (otherwise only clients registered with fapi_profile: fapi2_security_profile)',
+            }),
+            rotateRefreshTokens: Type.Boolean({
+              default: false,
+              description: 'rotate the refresh tokens of FAPI 2.0 clients anyway (the profile allows rotation only in extraordinary circumstances)',
+            }),
+          },
+          { default: {}, additionalProperties: false },
+        ),
       },
       { default: {}, additionalProperties: false },
     ),
@@ -339,6 +353,8 @@ export interface Config {
     resources: string[];
     /** Issue 13: audiences whose access tokens are opaque for every client. */
     opaqueResources: string[];
+    /** Issue 11: the FAPI 2.0 Security Profile (src/fapi/). */
+    fapi2: { everyClient: boolean; rotateRefreshTokens: boolean };
   };
   readonly security: {
     encryptionKey: Buffer;

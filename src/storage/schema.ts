@@ -92,6 +92,7 @@ export interface OAuthClientsTable {
   sector_host: string | null;
   /** Migration 0009: `jwt` or `opaque` (issue 13). */
   access_token_format: string;
+  fapi_profile: string | null;
 }
 
 export interface ClientSecretsTable {

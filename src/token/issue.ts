@@ -32,6 +32,8 @@ export interface UserGrantIssue {
   parentHash: string | null;
   /** The successor a one-statement rotation already stored (token.store.ts `rotateRefreshToken`). */
   storedRefreshToken?: string;
+  /** A refresh without rotation: the client keeps the refresh token it presented (RFC 6749 §6). */
+  keepRefreshToken?: true;
 }
 
 /**
@@ -65,6 +67,8 @@ export async function issueUserTokens(ctx: GrantContext, store: IssueStore, i: U
 
   if (i.storedRefreshToken) {
     response.refresh_token = i.storedRefreshToken;
+  } else if (i.keepRefreshToken) {
+    // Nothing new: the presented refresh token stays valid.
   } else if (i.client.grantTypes.includes('refresh_token') && i.grantExpiresAt > now) {
     if (!store.insertRefreshToken) throw new Error('refresh token issued without a store to write it');
     const refresh = randomToken(32);

@@ -22,7 +22,7 @@ import type { GrantTokenStore, TokenStore } from './token.store.js';
 export interface TokenServiceDeps {
   keystore: Keystore;
   verifier: JwtVerifier;
-  store: TokenStore & Pick<GrantTokenStore, 'insertRefreshToken'>;
+  store: TokenStore & Pick<GrantTokenStore, 'insertRefreshToken' | 'grantContext'>;
   clients: ClientService;
   clock: Clock;
   config: Config['auth'];
@@ -30,6 +30,8 @@ export interface TokenServiceDeps {
   idTokenAlg: string;
   issuer: string;
   transaction: GrantContext['transaction'];
+  /** False for clients whose refresh tokens are not rotated (FAPI 2.0, src/fapi/); every client rotates without it. */
+  rotatesRefreshTokens?: (client: Client) => boolean;
   /** Pairwise subjects (src/subjects/); without it every client sees the local user id. */
   subjects?: SubjectMapper;
 }
@@ -58,6 +60,7 @@ export class TokenService {
           ? { format: 'opaque', store }
           : { format: 'jwt', signer: deps.keystore.signer(deps.accessTokenAlg) },
       tokens: deps.store,
+      rotatesRefreshTokens: (client) => deps.rotatesRefreshTokens?.(client) ?? true,
       transaction: deps.transaction,
     };
   }

@@ -41,7 +41,9 @@ export interface GrantContext {
    */
   accessTokenMinter(client: Client, aud: string, store: Pick<TokenStore, 'insertOpaqueAccessToken'>): AccessTokenMinter;
   /** Token state outside any transaction (grants that need none, e.g. client_credentials, and PostgreSQL's one-statement steps). */
-  tokens: TokenStore & Pick<GrantTokenStore, 'insertRefreshToken'>;
+  tokens: TokenStore & Pick<GrantTokenStore, 'insertRefreshToken' | 'grantContext'>;
+  /** False for clients whose refresh tokens stay the same (FAPI 2.0 profile clients, src/fapi/). */
+  rotatesRefreshTokens(client: Client): boolean;
   /** Runs `fn` with stores bound to one transaction. */
   transaction<T>(fn: (stores: GrantStores) => Promise<T>): Promise<T>;
 }

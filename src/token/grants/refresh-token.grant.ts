@@ -66,6 +66,40 @@ async function rotateInOneStatement(ctx: GrantContext, client: Client, presented
   });
 }
 
+/**
+ * FAPI 2.0 SP §5.3.2.1: profile clients' refresh tokens are not rotated (unless the operator chooses so). The
+ * token is read, not spent, and stays valid until its family expires or is revoked; the response carries no new
+ * refresh token. Every other rule is the rotation's: client, expiry, grant, user, consent, scope.
+ */
+async function refreshWithoutRotation(ctx: GrantContext, client: Client, presented: string, requested: string[], now: number): Promise<TokenResponse> {
+  const rt = await ctx.tokens.findRefreshToken(sha256(presented));
+  if (!rt || rt.revokedAt !== null || rt.usedAt !== null) throw new InvalidGrant('unknown refresh token');
+  if (rt.clientId !== client.clientId) throw new InvalidGrant('refresh token was issued to another client');
+  if (rt.expiresAt <= now) throw new InvalidGrant('refresh token expired');
+  const grantScopes = rt.scope.split(' ');
+  if (requested.some((s) => !grantScopes.includes(s))) throw new InvalidScope('scope may only narrow the original grant');
+  const grant = await ctx.tokens.grantContext(rt.grantId);
+  if (!grant || grant.revokedAt !== null) throw new InvalidGrant('the grant was revoked');
+  if (grant.user.disabledAt !== null) throw new InvalidGrant('the user is disabled');
+  if (!client.skipConsent && !grantScopes.every((s) => grant.consentScopes?.includes(s))) throw new InvalidGrant('consent was revoked');
+  return issueUserTokens(ctx, ctx.tokens, {
+    client,
+    user: grant.user,
+    grantId: rt.grantId,
+    grantExpiresAt: rt.expiresAt,
+    grantScopes,
+    scopes: requested.length ? requested : grantScopes,
+    resource: rt.resource,
+    authTime: rt.authTime ?? now,
+    sid: rt.sid,
+    amr: rt.amr ? (JSON.parse(rt.amr) as string[]) : ['pwd'],
+    nonce: null,
+    claimsRequest: grant.claims ? (JSON.parse(grant.claims) as ClaimsRequest) : null,
+    parentHash: rt.tokenHash,
+    keepRefreshToken: true,
+  });
+}
+
 export const refreshTokenGrant: GrantHandler = {
   grantType: 'refresh_token',
   async handle(ctx, client, params, request) {
@@ -73,6 +107,7 @@ export const refreshTokenGrant: GrantHandler = {
     if (!presented) throw new InvalidRequest('refresh_token is required');
     const requested = parseScope(params['scope']);
     const now = ctx.clock.now();
+    if (!ctx.rotatesRefreshTokens(client)) return refreshWithoutRotation(ctx, client, presented, requested, now);
     const rotated = await rotateInOneStatement(ctx, client, presented, requested, now);
     if (rotated) return rotated;
     let result: TokenResponse | InvalidGrant;
