@@ -51,6 +51,7 @@ import { BackchannelDelivery } from './logout/backchannel-delivery.js';
 import { LogoutFanout } from './logout/logout-fanout.service.js';
 import { SubjectMapper } from './subjects/pairwise.js';
 import { Fapi2Profile } from './fapi/fapi2-profile.js';
+import { PushedAuthorizationService } from './par/par.service.js';
 
 export const OPERATOR_SCOPES = ['admin'];
 export const BUILTIN_SCOPES = ['openid', 'profile', 'email', 'address', 'phone', 'offline_access', 'admin'];
@@ -73,6 +74,8 @@ export interface Container {
   sessions: SessionService;
   consents: ConsentService;
   authorize: AuthorizeService;
+  /** Pushed Authorization Requests (RFC 9126, src/par/). */
+  par: PushedAuthorizationService;
   loginThrottle: LoginThrottle;
   /** The Redis connection behind shared limits, when `redis.url` is set. */
   sharedStore: SharedStore | undefined;
@@ -245,9 +248,20 @@ export async function createContainer(config: Config, options: ContainerOptions 
       idleTimeout: config.auth.sessionIdleTimeout,
     });
     const subjects = new SubjectMapper(config.security.encryptionKey);
+    const requestObjects = new RequestObjectVerifier({ clients, outbound, clock, issuer: config.server.issuer });
+    const par = new PushedAuthorizationService({
+      store: stores.pushedRequests,
+      clock,
+      lifetime: config.auth.par.lifetime,
+      required: config.auth.par.required,
+      requestObjects,
+      profileProblem: (client, params) => fapi.pushedRequestProblem(client, params),
+    });
     const authorize = new AuthorizeService({
       clients,
-      requestObjects: new RequestObjectVerifier({ clients, outbound, clock, issuer: config.server.issuer }),
+      requestObjects,
+      pushed: par,
+      profileProblem: (client, pushed) => fapi.authorizationProblem(client, pushed),
       accounts,
       consents,
       codes: stores.codes,
@@ -320,6 +334,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       accessTokenAlgs: [config.security.accessTokenAlg],
       registrationEnabled: config.registration.enabled,
       signupEnabled: config.signup.enabled,
+      parRequired: config.auth.par.required,
     };
     return {
       config,
@@ -338,6 +353,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       sessions,
       consents,
       authorize,
+      par,
       loginThrottle,
       sharedStore: shared,
       signup: new SignupService(accounts, config.signup.enabled),
@@ -363,7 +379,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
         ),
       async purgeExpired() {
         // Session-client rows of sessions that ended without a logout (expired, replaced) go too.
-        return (await stores.tokens.purgeExpired(clock.now())) + (await keystore.prune()) + (await audit.purge()) + (await stores.sessionClients.purgeOrphans());
+        return (await stores.tokens.purgeExpired(clock.now())) + (await par.purgeExpired()) + (await keystore.prune()) + (await audit.purge()) + (await stores.sessionClients.purgeOrphans());
       },
       async close() {
         // A CLI command that ended sessions hands its logout tokens over before the process goes.

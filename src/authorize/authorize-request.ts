@@ -39,6 +39,8 @@ export interface AuthorizationRequest {
   resource: string | undefined;
   /** The normalized `claims` parameter (OpenID Connect Core §5.5), null when absent. */
   claims: ClaimsRequest | null;
+  /** Set when the request was pushed (RFC 9126, par/): the push's id, which its authorization's grant takes. */
+  pushedId?: string;
 }
 
 /** A failure before the redirect URI is verified: shown as an error page, never redirected. */

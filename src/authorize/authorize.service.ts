@@ -48,6 +48,13 @@ export interface AuthorizeDeps {
   /** Signs the JARM response modes (src/jarm/). */
   jarm: JarmEncoder;
   codeExpiry: number;
+  /** Pushed authorization requests (par/): the pushed parameters of a `request_uri`, and who must push. */
+  pushed?: {
+    take(client: Client | undefined, query: Record<string, string>): Promise<{ id: string; params: Record<string, string> } | undefined>;
+    requiredFor(client: Client): boolean;
+  };
+  /** A profile's rule at the authorization endpoint (FAPI 2.0: the request must have been pushed). */
+  profileProblem?: (client: Client, pushed: boolean) => OAuthError | undefined;
   /** The code lifetime for a client, at most `codeExpiry` (FAPI 2.0 clients: 60 s, src/fapi/). */
   codeLifetime?: (client: Client, configured: number) => number;
   grantExpiry: number;
@@ -114,17 +121,27 @@ export class AuthorizeService {
    */
   async authorize(query: Record<string, string>, session: BrowserSession | undefined, held: readonly BrowserSession[] = session ? [session] : []): Promise<Outcome> {
     const found = query['client_id'] ? await this.deps.clients.find(query['client_id']) : undefined;
-    // A `request` object's parameters replace the query's (request-object/request-object.ts).
-    const params = await this.deps.requestObjects.resolve(found, query);
-    if (params instanceof RedirectableError) return { kind: 'respond', response: this.error(params, params.cause) };
-    const { client, redirectUri } = verifyRedirect(found, params);
     let request: AuthorizationRequest;
+    let client: Client;
     try {
-      request = checkAuthorizationRequest(client, redirectUri, params);
+      // A pushed request (RFC 9126, par/) is used as pushed, its request object already merged in; otherwise a
+      // `request` object's parameters replace the query's (request-object/request-object.ts).
+      const pushed = await this.deps.pushed?.take(found, query);
+      const params = pushed ? pushed.params : await this.deps.requestObjects.resolve(found, query);
+      if (params instanceof RedirectableError) return { kind: 'respond', response: this.error(params, params.cause) };
+      const verified = verifyRedirect(found, params);
+      client = verified.client;
+      request = checkAuthorizationRequest(client, verified.redirectUri, params);
+      if (pushed) request = { ...request, pushedId: pushed.id };
     } catch (err) {
       if (err instanceof RedirectableError) return { kind: 'respond', response: this.error(err, err.cause) };
       throw err;
     }
+    if (!request.pushedId && this.deps.pushed?.requiredFor(client)) {
+      return this.fail(request, new InvalidRequest('this client must push its authorization requests (PAR, RFC 9126)'));
+    }
+    const profileProblem = this.deps.profileProblem?.(client, request.pushedId !== undefined);
+    if (profileProblem) return this.fail(request, profileProblem);
     // Initiating User Registration 1.0 §4.1: prompt=create shows sign-up; an OP without it ignores the value.
     if (request.prompt.includes('create')) {
       if (this.deps.signupEnabled) return this.startInteraction(client, request, undefined, undefined, 'signup');
@@ -253,7 +270,7 @@ export class AuthorizeService {
     if (await this.needsConsent(client, user, request)) {
       return { kind: 'interact', view: await this.view('consent', { ...current, userId: user.id }, client, user) };
     }
-    return { kind: 'respond', response: await this.completeOnce(interaction.id, request, user, chosen, await this.lifetimes(request.clientId), this.deps.codes) };
+    return { kind: 'respond', response: await this.completeOnce(request.pushedId ?? interaction.id, request, user, chosen, await this.lifetimes(request.clientId), this.deps.codes) };
   }
 
   private async view(step: Step, interaction: Interaction, client: Client, user: User | undefined): Promise<InteractionView> {
@@ -310,7 +327,7 @@ export class AuthorizeService {
         const entry = { action: 'consent.granted', actor: { type: 'user' as const, id: user.id }, target: { type: 'client', id: request.clientId } };
         await record(audit, now, { ...entry, detail: { scope: request.scopes } }, ctx);
       }
-      return this.completeOnce(interaction.id, request, user, signIn.session, lifetimes, codes);
+      return this.completeOnce(request.pushedId ?? interaction.id, request, user, signIn.session, lifetimes, codes);
     });
   }
 
@@ -321,7 +338,7 @@ export class AuthorizeService {
 
   /** A code for a person already signed in and consented: no interaction, a fresh grant. */
   private async issueNow(request: AuthorizationRequest, user: User, session: BrowserSession): Promise<AuthorizationResponse> {
-    return this.completeOnce(randomUUID(), request, user, session, await this.lifetimes(request.clientId), this.deps.codes);
+    return this.completeOnce(request.pushedId ?? randomUUID(), request, user, session, await this.lifetimes(request.clientId), this.deps.codes);
   }
 
   /** Issues the code under grant `id`; refused when that grant exists (a completed interaction replayed). */

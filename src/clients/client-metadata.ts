@@ -59,6 +59,7 @@ const KNOWN = new Set([
   'authorization_signed_response_alg',
   'access_token_format',
   'fapi_profile',
+  'require_pushed_authorization_requests',
   'access_token_ttl',
   'refresh_token_ttl',
   'id_token_ttl',
@@ -277,6 +278,7 @@ export function validateClientMetadata(input: ClientMetadataInput, ctx: Metadata
     authorizationSignedResponseAlg: authorizationAlg,
     accessTokenFormat,
     fapiProfile,
+    requirePushedAuthorizationRequests: optionalBool(input, 'require_pushed_authorization_requests', false),
     accessTokenTtl: optionalTtl(input, 'access_token_ttl'),
     refreshTokenTtl: optionalTtl(input, 'refresh_token_ttl'),
     idTokenTtl: optionalTtl(input, 'id_token_ttl'),
@@ -322,6 +324,7 @@ export function clientMetadataView(c: Client): Record<string, unknown> {
   if (c.authorizationSignedResponseAlg) out['authorization_signed_response_alg'] = c.authorizationSignedResponseAlg;
   out['access_token_format'] = c.accessTokenFormat;
   if (c.fapiProfile) out['fapi_profile'] = c.fapiProfile;
+  if (c.requirePushedAuthorizationRequests) out['require_pushed_authorization_requests'] = true;
   out['application_type'] = c.applicationType;
   if (c.requestObjectSigningAlg) out['request_object_signing_alg'] = c.requestObjectSigningAlg;
   if (c.defaultMaxAge !== null) out['default_max_age'] = c.defaultMaxAge;

@@ -61,6 +61,8 @@ export interface Client {
   authorizationSignedResponseAlg: string | null;
   /** `opaque`: this client's access tokens are random values, stored hashed, that only introspection reads. */
   accessTokenFormat: AccessTokenFormat;
+  /** RFC 9126 §6: this client's authorization requests must be pushed (par/). */
+  requirePushedAuthorizationRequests?: boolean;
   /** Issue 11: `fapi2_security_profile` puts the client under FAPI 2.0 (src/fapi/); null for none. */
   fapiProfile?: string | null;
   accessTokenTtl: number | null;

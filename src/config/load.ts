@@ -232,6 +232,7 @@ function normalise(raw: RawConfig, source: string, base: string, createDatabase:
       defaultAudience,
       resources: raw.auth.resources,
       opaqueResources: raw.auth.opaqueResources,
+      par: { lifetime: duration(raw.auth.par.lifetime, 'auth.par.lifetime', 600), required: raw.auth.par.required },
       fapi2: { everyClient: raw.auth.fapi2.everyClient, rotateRefreshTokens: raw.auth.fapi2.rotateRefreshTokens },
     },
     security: {

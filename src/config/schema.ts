@@ -134,6 +134,13 @@ export const ConfigSchema = Type.Object(
           description:
             'audiences (entries of auth.resources, or the default audience) that get opaque access tokens whatever the client\'s access_token_format',
         }),
+        par: Type.Object(
+          {
+            lifetime: Type.Union([Duration], { default: 60, description: 'how long a pushed request_uri may be used (RFC 9126; seconds or 30s, 10m)' }),
+            required: Type.Boolean({ default: false, description: 'every authorization request must be pushed (require_pushed_authorization_requests)' }),
+          },
+          { default: {}, additionalProperties: false },
+        ),
         fapi2: Type.Object(
           {
             everyClient: Type.Boolean({
@@ -353,6 +360,8 @@ export interface Config {
     resources: string[];
     /** Issue 13: audiences whose access tokens are opaque for every client. */
     opaqueResources: string[];
+    /** RFC 9126 (src/par/). */
+    par: { lifetime: number; required: boolean };
     /** Issue 11: the FAPI 2.0 Security Profile (src/fapi/). */
     fapi2: { everyClient: boolean; rotateRefreshTokens: boolean };
   };

@@ -12,6 +12,8 @@ export interface DiscoveryInput {
   registrationEnabled: boolean;
   /** Self-service sign-up (prompt=create) is on. */
   signupEnabled?: boolean;
+  /** RFC 9126: every authorization request must be pushed (`auth.par.required`). */
+  parRequired?: boolean;
 }
 
 import { supportedClaims } from '../claims/catalogue.js';
@@ -27,6 +29,9 @@ export function authorizationServerMetadata(input: DiscoveryInput): Record<strin
     issuer: input.issuer,
     authorization_endpoint: url('/oauth/authorize'),
     token_endpoint: url('/oauth/token'),
+    // RFC 9126 §5.
+    pushed_authorization_request_endpoint: url('/oauth/par'),
+    require_pushed_authorization_requests: input.parRequired === true,
     jwks_uri: url('/jwks.json'),
     ...(input.registrationEnabled ? { registration_endpoint: url('/oauth/register') } : {}),
     scopes_supported: input.scopes,

@@ -104,7 +104,7 @@ export async function buildServer(c: Container, options: ServerOptions = {}): Pr
       reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
       done();
     });
-    for (const path of ['/oauth/token', '/oauth/revoke', '/oauth/introspect', '/oauth/userinfo']) {
+    for (const path of ['/oauth/token', '/oauth/par', '/oauth/revoke', '/oauth/introspect', '/oauth/userinfo']) {
       api.options(path, async (request, reply) => {
         await cors.preflight(request, reply);
         return reply.code(204).send();

@@ -140,6 +140,12 @@ export class RequestUriNotSupported extends OAuthError {
   readonly status = 400;
 }
 
+/** OpenID Connect Core §3.1.2.6, RFC 9126 §4: the request_uri is unknown to the client, expired or used. */
+export class InvalidRequestUri extends OAuthError {
+  readonly error = 'invalid_request_uri';
+  readonly status = 400;
+}
+
 /** OpenID Connect Core §3.1.2.6, RFC 9101 §6.2: the request object failed verification. */
 export class InvalidRequestObject extends OAuthError {
   readonly error = 'invalid_request_object';

@@ -93,6 +93,7 @@ export interface OAuthClientsTable {
   /** Migration 0009: `jwt` or `opaque` (issue 13). */
   access_token_format: string;
   fapi_profile: string | null;
+  require_pushed_authorization_requests: number;
 }
 
 export interface ClientSecretsTable {
@@ -265,7 +266,18 @@ export interface SessionClientsTable {
   created_at: number;
 }
 
+/** RFC 9126 pushed authorization requests (migration 0010). */
+export interface ParRequestsTable {
+  reference_hash: string;
+  id: string;
+  client_id: string;
+  params: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
+  oauth_par_requests: ParRequestsTable;
   users: UsersTable;
   user_identities: UserIdentitiesTable;
   projects: ProjectsTable;

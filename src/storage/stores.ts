@@ -14,6 +14,7 @@ import { kyselyUserAccessStore } from './kysely/user-access.kysely.js';
 import { kyselyAuditStore } from './kysely/audit.kysely.js';
 import { kyselySessionClientStore } from './kysely/session-client.kysely.js';
 import { withConflictRetry } from './retry.js';
+import { kyselyPushedRequestStore } from './kysely/par.kysely.js';
 
 /** A database handle or an open transaction: every store works on either. */
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -40,6 +41,7 @@ export function createStores(db: Executor) {
     access: kyselyUserAccessStore(db),
     audit: kyselyAuditStore(db),
     sessionClients: kyselySessionClientStore(db),
+    pushedRequests: kyselyPushedRequestStore(db),
   };
 }
 

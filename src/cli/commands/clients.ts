@@ -30,6 +30,7 @@ const OPTIONS = {
   'introspection-alg': { type: 'string', value: 'ALG', description: 'introspection_signed_response_alg (RFC 9701)' },
   'authorization-alg': { type: 'string', value: 'ALG', description: 'authorization_signed_response_alg (JARM)' },
   'access-token-format': { type: 'string', value: 'jwt|opaque', description: 'access_token_format of the tokens this client gets (default jwt)' },
+  'require-par': { type: 'boolean', description: 'require_pushed_authorization_requests: authorization requests must be pushed (RFC 9126)' },
   fapi: { type: 'boolean', description: 'put the client under the FAPI 2.0 Security Profile (fapi_profile: fapi2_security_profile)' },
   grace: { type: 'string', value: 'DURATION', description: 'rotate-secret: how long the previous secret stays valid (0, 3600, 30m, 24h; default 0)' },
   project: { type: 'string', value: 'ID', description: 'the project the client belongs to (default project unless named); list: only this project' },
@@ -78,6 +79,7 @@ function metadataFrom(values: ReturnType<typeof parse<typeof OPTIONS>>['values']
   if (values['authorization-alg']) m['authorization_signed_response_alg'] = values['authorization-alg'];
   if (values['access-token-format']) m['access_token_format'] = values['access-token-format'];
   if (values.fapi) m['fapi_profile'] = 'fapi2_security_profile';
+  if (values['require-par']) m['require_pushed_authorization_requests'] = true;
   if (values['backchannel-logout-uri']) m['backchannel_logout_uri'] = values['backchannel-logout-uri'];
   if (values['backchannel-logout-session-required']) m['backchannel_logout_session_required'] = true;
   if (values['frontchannel-logout-uri']) m['frontchannel_logout_uri'] = values['frontchannel-logout-uri'];

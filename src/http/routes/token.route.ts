@@ -5,11 +5,11 @@ import { singleValued } from '../../oauth/params.js';
 import { acceptsIntrospectionJwt, INTROSPECTION_JWT_MEDIA_TYPE } from '../../token/introspection-jwt.js';
 import type { CorsGate } from '../plugins/cors.js';
 import { auditContext } from '../audit-context.js';
-import { introspectSchema, revokeSchema, tokenSchema } from '../schemas/oauth.js';
+import { introspectSchema, parSchema, revokeSchema, tokenSchema } from '../schemas/oauth.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 
-/** The token, introspection and revocation endpoints: form in, client authenticated, one service call, JSON out. */
+/** The token, PAR, introspection and revocation endpoints: form in, client authenticated, one service call, JSON out. */
 export function tokenRoutes(app: FastifyInstance, c: Container, cors: CorsGate): void {
   const issuer = c.config.server.issuer;
 
@@ -26,6 +26,12 @@ export function tokenRoutes(app: FastifyInstance, c: Container, cors: CorsGate):
   app.post('/oauth/token', { schema: tokenSchema }, async (request, reply) => {
     const { client, params } = await authenticate(request, reply, '/oauth/token');
     return reply.send(await c.tokens.exchange(client, params, auditContext(request, { type: 'client', id: client.clientId })));
+  });
+
+  // RFC 9126: authenticated as at the token endpoint; 201 with the one-time request_uri.
+  app.post('/oauth/par', { schema: parSchema }, async (request, reply) => {
+    const { client, params } = await authenticate(request, reply, '/oauth/par');
+    return reply.code(201).send(await c.par.push(client, params));
   });
 
   app.post('/oauth/introspect', { schema: introspectSchema }, async (request, reply) => {

@@ -55,6 +55,32 @@ export const tokenSchema = documented({
   response: { 200: TokenResponse, ...apiErrors(401, 429, 503) },
 });
 
+export const parSchema = documented({
+  summary: 'Pushed authorization request',
+  description: `RFC 9126: the authorization request's parameters pushed with client authentication; every check of the authorization endpoint runs here. The answer's request_uri is then sent to the authorization endpoint with client_id. ${CLIENT_AUTH_NOTE}`,
+  tags: ['OAuth 2.1'],
+  security: CLIENT_AUTH,
+  extensions: clientAuthExtension,
+  consumes: [FORM],
+  body: formFields(
+    {
+      response_type: 'code',
+      redirect_uri: 'a redirect URI registered for the client',
+      scope: 'space-separated scopes',
+      state: 'opaque value returned with the authorization response',
+      code_challenge: 'PKCE S256 challenge (RFC 7636)',
+      code_challenge_method: 'S256',
+      request: 'a request object (RFC 9101) carrying the parameters',
+      ...CLIENT_FIELDS,
+    },
+    [],
+  ),
+  response: {
+    201: Type.Object({ request_uri: Type.String({ description: 'urn:ietf:params:oauth:request_uri:…' }), expires_in: Type.Integer() }, { description: 'RFC 9126 §2.2' }),
+    ...apiErrors(401, 429, 503),
+  },
+});
+
 export const introspectSchema = documented({
   summary: 'Token introspection',
   description: `RFC 7662 (JSON) or RFC 9701 (application/token-introspection+jwt when the Accept header asks for it). ${CLIENT_AUTH_NOTE}`,
