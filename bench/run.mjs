@@ -14,7 +14,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { LIGHT_HASH, ROOT, WORK, dropBenchSchemas, lightHashTarget, prepareGatehouse } from './targets.mjs';
+import { LIGHT_HASH, ROOT, WORK, dropBenchSchemas, lightHashTarget, opaqueTarget, prepareGatehouse } from './targets.mjs';
 
 const SHARED = resolve(ROOT, '../shared/bench');
 
@@ -51,7 +51,7 @@ async function passwordHashCost(options, n) {
 
 prepareWork();
 const targets = [prepareGatehouse('RS256', 3201, { db }), prepareGatehouse('ES256', 3202, { db })];
-for (const t of [...targets]) targets.push(await lightHashTarget(t));
+for (const t of [...targets]) targets.push(await lightHashTarget(t), opaqueTarget(t));
 if (!args['no-peer']) {
   const peer = JSON.parse((await import('node:fs')).readFileSync(join(SHARED, 'targets.peer.json'), 'utf8'));
   const peers = peer.map((t) => ({ ...t, scenarios: ['cc', 'cc-jwt', 'cc-post', 'introspect', 'jwks', 'flow', 'refresh'] }));

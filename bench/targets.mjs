@@ -73,6 +73,8 @@ export function prepareGatehouse(alg, port, { db = 'sqlite', extra = [], tag = '
   const basic = JSON.parse(cli(config, 'clients', 'create', '--client-id', 'cc-basic', '--scope', 'api:read', ...resources, '--json'));
   const post = JSON.parse(cli(config, 'clients', 'create', '--client-id', 'cc-post', '--auth', 'client_secret_post', '--scope', 'api:read', ...resources, '--json'));
   cli(config, 'clients', 'create', '--client-id', 'app', '--public', '--redirect-uri', 'http://127.0.0.1:9/cb', '--grant', 'authorization_code', '--grant', 'refresh_token', '--scope', 'openid offline_access');
+  // The same public client with opaque access tokens: what the reference issues without a resource.
+  cli(config, 'clients', 'create', '--client-id', 'app-opaque', '--public', '--access-token-format', 'opaque', '--redirect-uri', 'http://127.0.0.1:9/cb', '--grant', 'authorization_code', '--grant', 'refresh_token', '--scope', 'openid offline_access');
   cli(config, 'users', 'create', '--email', 'bench-user@bench.test', '--password', 'bench-password');
   cli(config, 'users', 'create', '--email', 'light-user@bench.test', '--password', 'bench-password');
   return {
@@ -114,3 +116,10 @@ export async function lightHashTarget(target) {
   return { ...target, name: `${target.name}-lighthash`, login: { username: 'light-user@bench.test', password: 'bench-password' }, scenarios: ['flow'] };
 }
 
+/**
+ * The same server's refresh with opaque access tokens (`access_token_format: opaque`): one signature per
+ * refresh (the ID token) instead of two, as the reference signs when it issues opaque tokens without `resource`.
+ */
+export function opaqueTarget(target) {
+  return { ...target, name: `${target.name}-opaque`, public_client: { ...target.public_client, client_id: 'app-opaque' }, scenarios: ['refresh'] };
+}
