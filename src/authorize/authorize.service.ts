@@ -385,6 +385,7 @@ export class AuthorizeService {
         createdAt: now,
         expiresAt: now + this.deps.codeExpiry,
         consumedAt: null,
+        dpopJkt: request.dpopJkt ?? null,
       },
     );
     return issued ? buildResponse(request, { code }, this.deps.issuer, this.deps.jarm) : undefined;

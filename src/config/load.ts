@@ -232,6 +232,13 @@ function normalise(raw: RawConfig, source: string, base: string, createDatabase:
       defaultAudience,
       resources: raw.auth.resources,
       opaqueResources: raw.auth.opaqueResources,
+      dpop: {
+        enabled: raw.auth.dpop.enabled,
+        requireNonce: raw.auth.dpop.requireNonce,
+        nonceWindow: Math.max(1, duration(raw.auth.dpop.nonceWindow, 'auth.dpop.nonceWindow', 300)),
+        proofMaxAge: Math.max(1, duration(raw.auth.dpop.proofMaxAge, 'auth.dpop.proofMaxAge', 600)),
+        replayCacheSize: raw.auth.dpop.replayCacheSize,
+      },
     },
     security: {
       encryptionKey: key,

@@ -12,6 +12,8 @@ export interface DiscoveryInput {
   registrationEnabled: boolean;
   /** Self-service sign-up (prompt=create) is on. */
   signupEnabled?: boolean;
+  /** RFC 9449 §5.1: the DPoP proof algs, when DPoP is on. */
+  dpopAlgs?: readonly string[] | undefined;
 }
 
 import { supportedClaims } from '../claims/catalogue.js';
@@ -49,6 +51,7 @@ export function authorizationServerMetadata(input: DiscoveryInput): Record<strin
     access_token_signing_alg_values_supported: input.accessTokenAlgs,
     subject_types_supported: ['public', 'pairwise'],
     id_token_signing_alg_values_supported: input.idTokenAlgs,
+    ...(input.dpopAlgs ? { dpop_signing_alg_values_supported: input.dpopAlgs } : {}),
   };
 }
 

@@ -9,6 +9,7 @@ import * as m0006 from './migrations/0006-signed-responses.js';
 import * as m0007 from './migrations/0007-standard-claims.js';
 import * as m0008 from './migrations/0008-client-registration-metadata.js';
 import * as m0009 from './migrations/0009-opaque-access-tokens.js';
+import * as m0011 from './migrations/0011-dpop.js';
 
 /** Every migration, in order. Names sort lexically; a new migration is one new line here. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007-standard-claims': m0007,
   '0008-client-registration-metadata': m0008,
   '0009-opaque-access-tokens': m0009,
+  '0011-dpop': m0011,
 };
 
 function migrator(db: Db): Migrator {

@@ -29,6 +29,10 @@ export interface UserGrantIssue {
   /** The grant's `claims` request parameter: its id_token member is released in the ID token. */
   claimsRequest: ClaimsRequest | null;
   parentHash: string | null;
+  /** RFC 9449: the proof key the access token is bound to (`cnf.jkt`, token_type DPoP). */
+  dpopJkt: string | null;
+  /** RFC 9449 §5: the key the refresh token family is bound to (public clients only), null when unbound. */
+  refreshJkt: string | null;
 }
 
 /** OpenID Connect Core §3.1.3.6: left half of the hash of the access token, the hash matching the JWS alg. */
@@ -48,11 +52,11 @@ export async function issueUserTokens(ctx: GrantContext, stores: GrantStores, i:
   // An opaque token's row is written in the grant's transaction: it commits with the code or rotation it spends.
   const { token } = await issueAccessToken(
     ctx.accessTokenMinter(i.client, aud, stores.tokens),
-    { iss: ctx.issuer, sub, aud, iat: now, client_id: i.client.clientId, scope, auth_time: i.authTime },
+    { iss: ctx.issuer, sub, aud, iat: now, client_id: i.client.clientId, scope, auth_time: i.authTime, ...(i.dpopJkt ? { cnf: { jkt: i.dpopJkt } } : {}) },
     ttl,
     i.grantId,
   );
-  const response: TokenResponse = { access_token: token, token_type: 'Bearer', expires_in: ttl, scope };
+  const response: TokenResponse = { access_token: token, token_type: i.dpopJkt ? 'DPoP' : 'Bearer', expires_in: ttl, scope };
 
   if (i.client.grantTypes.includes('refresh_token') && i.grantExpiresAt > now) {
     const refresh = randomToken(32);
@@ -72,6 +76,7 @@ export async function issueUserTokens(ctx: GrantContext, stores: GrantStores, i:
       expiresAt: i.grantExpiresAt,
       usedAt: null,
       revokedAt: null,
+      dpopJkt: i.refreshJkt,
     });
     response.refresh_token = refresh;
   }
@@ -98,4 +103,12 @@ export async function issueUserTokens(ctx: GrantContext, stores: GrantStores, i:
     response.id_token = ctx.signer(alg).sign(idClaims, 'JWT');
   }
   return response;
+}
+
+/**
+ * RFC 9449 §5: a public client's refresh tokens are bound to its DPoP key (it has no other credential); a
+ * confidential client's are not, since it authenticates every refresh anyway.
+ */
+export function bindsRefreshToken(client: Client, dpopJkt: string | undefined): string | null {
+  return dpopJkt && client.clientType === 'public' ? dpopJkt : null;
 }

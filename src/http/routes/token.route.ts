@@ -25,7 +25,10 @@ export function tokenRoutes(app: FastifyInstance, c: Container, cors: CorsGate):
 
   app.post('/oauth/token', { schema: tokenSchema }, async (request, reply) => {
     const { client, params } = await authenticate(request, reply, '/oauth/token');
-    return reply.send(await c.tokens.exchange(client, params, auditContext(request, { type: 'client', id: client.clientId })));
+    // RFC 9449 §5, §8: the proof binds the tokens; every answer to a DPoP request carries the current nonce.
+    if (request.headers.dpop !== undefined && c.dpop.enabled) reply.header('dpop-nonce', c.dpop.nonce());
+    const proof = await c.dpop.verify({ header: request.headers.dpop, method: 'POST', path: '/oauth/token' });
+    return reply.send(await c.tokens.exchange(client, params, auditContext(request, { type: 'client', id: client.clientId }), proof?.jkt));
   });
 
   app.post('/oauth/introspect', { schema: introspectSchema }, async (request, reply) => {

@@ -8,12 +8,12 @@ import { record } from '../../audit/audit-event.js';
 import { InvalidGrant, InvalidRequest } from '../../oauth/errors.js';
 import { sha256 } from '../../oauth/hash.js';
 import { verifyPkce } from '../../oauth/pkce.js';
-import { issueUserTokens } from '../issue.js';
+import { bindsRefreshToken, issueUserTokens } from '../issue.js';
 import type { GrantHandler, TokenResponse } from './index.js';
 
 export const authorizationCodeGrant: GrantHandler = {
   grantType: 'authorization_code',
-  async handle(ctx, client, params, request) {
+  async handle(ctx, client, params, request, dpopJkt) {
     const code = params['code'];
     if (!code) throw new InvalidRequest('code is required');
     const now = ctx.clock.now();
@@ -39,6 +39,8 @@ export const authorizationCodeGrant: GrantHandler = {
       } else if (verifier !== undefined) {
         return new InvalidGrant('code_verifier sent for a code issued without code_challenge');
       }
+      // RFC 9449 §10: a code bound with dpop_jkt is redeemed only with a proof of that key.
+      if (c.dpopJkt && c.dpopJkt !== dpopJkt) return new InvalidGrant('the DPoP proof key does not match dpop_jkt');
       const grant = await stores.tokens.grantContext(c.grantId);
       if (!grant || grant.revokedAt !== null) return new InvalidGrant('the grant was revoked');
       const user = grant.user;
@@ -58,6 +60,8 @@ export const authorizationCodeGrant: GrantHandler = {
         nonce: c.nonce,
         claimsRequest: c.claims ? (JSON.parse(c.claims) as ClaimsRequest) : null,
         parentHash: null,
+        dpopJkt: dpopJkt ?? null,
+        refreshJkt: bindsRefreshToken(client, dpopJkt),
       });
     });
     if (result instanceof InvalidGrant) throw result;

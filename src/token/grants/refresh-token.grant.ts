@@ -27,7 +27,7 @@ class Refused extends Error {
 
 export const refreshTokenGrant: GrantHandler = {
   grantType: 'refresh_token',
-  async handle(ctx, client, params, request) {
+  async handle(ctx, client, params, request, dpopJkt) {
     const presented = params['refresh_token'];
     if (!presented) throw new InvalidRequest('refresh_token is required');
     const requested = parseScope(params['scope']);
@@ -49,6 +49,8 @@ export const refreshTokenGrant: GrantHandler = {
           // Recorded with the rotation it leads to (rolled back with it when the request is refused below).
           await record(stores.audit, now, { action: 'refresh_token.reused_within_interval', target: { type: 'grant', id: rt.grantId } }, request);
         }
+        // RFC 9449 §5: a bound family is refreshed only with a proof of its key (refused without spending the token).
+        if (rt.dpopJkt && rt.dpopJkt !== dpopJkt) throw new Refused(new InvalidGrant('the refresh token is bound to another DPoP key'));
         const grantScopes = rt.scope.split(' ');
         if (requested.some((s) => !grantScopes.includes(s))) throw new Refused(new InvalidScope('scope may only narrow the original grant'));
         if (rt.expiresAt <= now) throw new Refused(new InvalidGrant('refresh token expired'));
@@ -72,6 +74,9 @@ export const refreshTokenGrant: GrantHandler = {
           nonce: null,
           claimsRequest: grant.claims ? (JSON.parse(grant.claims) as ClaimsRequest) : null,
           parentHash: rt.tokenHash,
+          dpopJkt: dpopJkt ?? null,
+          // The family keeps the binding it was issued with.
+          refreshJkt: rt.dpopJkt ?? null,
         });
       });
     } catch (err) {
