@@ -21,7 +21,7 @@ const pg = await postgresAvailable();
 const REDIRECT = 'http://localhost:8080/callback';
 const insecure = { [oauth.allowInsecureRequests]: true } as const;
 
-type Keys = { publicKey: CryptoKey; privateKey: CryptoKey };
+type Keys = Awaited<ReturnType<typeof generateKeyPair>>;
 const newKeys = () => generateKeyPair('ES256', { extractable: true }) as Promise<Keys>;
 const thumbprint = async (keys: Keys) => calculateJwkThumbprint(await exportJWK(keys.publicKey), 'sha256');
 
