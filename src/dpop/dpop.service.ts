@@ -67,7 +67,8 @@ export class DpopService {
     if (proof.nonce !== undefined ? !this.deps.nonces.accepts(proof.nonce) : this.deps.config.requireNonce) {
       throw new UseDpopNonce(this.nonce(), proof.nonce === undefined ? 'no nonce' : 'stale nonce');
     }
-    await this.useJti(proof, now + maxAge);
+    // Remembered for as long as its iat keeps it acceptable (a proof dated ahead lives past now + maxAge).
+    await this.useJti(proof, Math.ceil(proof.iat) + maxAge);
     return proof;
   }
 
