@@ -1,6 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { SharedReplayGuard } from '../limits/shared-replay.js';
+import type { SharedStore } from '../limits/shared-store.js';
 import { InvalidDpopProof, UseDpopNonce } from '../oauth/errors.js';
 import { DpopNonces } from './nonce.js';
 import { DpopService } from './dpop.service.js';
@@ -48,5 +50,22 @@ describe('DpopService', () => {
     const s = service(false);
     const err = await s.verifyAtResource({ ...req(undefined), accessToken: 't' }).catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 401, headers: { 'www-authenticate': expect.stringMatching(/^DPoP error="invalid_dpop_proof", algs="ES256/) } });
+  });
+
+  it('with Redis in front (SharedReplayGuard, own namespace): a jti another node recorded is refused without the database', async () => {
+    const redis = new Map<string, string>();
+    const store = {
+      keyPrefix: 'gh:',
+      status: () => 'ok',
+      client: { set: async (k: string, v: string) => (redis.has(k) ? null : (redis.set(k, v), 'OK')) },
+    } as unknown as SharedStore;
+    const db = new Set<string>();
+    const fallback = { useAssertionJti: async (h: string) => !db.has(h) && !!db.add(h) };
+    const nodes = [0, 1].map(() => new DpopService({ config, nonces: new DpopNonces(randomBytes(32), 300, clock), replay: new SharedReplayGuard(store, fallback, 'dpop-jti'), clock, issuer: 'https://as.example.com' }));
+    const p = await proof();
+    expect(await nodes[0]!.verify(req(p))).toBeDefined();
+    await expect(nodes[1]!.verify(req(p))).rejects.toBeInstanceOf(InvalidDpopProof);
+    expect([...redis.keys()][0]).toMatch(/^gh:dpop-jti:/);
+    expect(db.size).toBe(1);
   });
 });
