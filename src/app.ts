@@ -259,6 +259,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       grantExpiry: config.auth.refreshTokenExpiry,
       interactionExpiry: config.auth.interactionExpiry,
       signupEnabled: config.signup.enabled,
+      dpopEnabled: config.auth.dpop.enabled,
       operatorScopes: new OperatorScopeGate(projects, scopes),
       scopes,
       subjects,
