@@ -182,6 +182,16 @@ describe.each(DIALECTS)('DPoP (RFC 9449) (%s)', (dialect) => {
     expect(new URL(malformed.headers.get('location')!).searchParams.get('error')).toBe('invalid_request');
   });
 
+  it.skipIf(skip)('an opaque access token keeps its binding: introspection shows cnf.jkt and token_type DPoP', async () => {
+    const r = await dep.cli(['clients', 'create', '--name', 'Opaque', '--scope', 'api:read', '--access-token-format', 'opaque', '--json']);
+    const opaque = JSON.parse(r.stdout) as { client_id: string; client_secret: string };
+    const keys = await newKeys();
+    const issued = await postForm(`${srv.url}/oauth/token`, { grant_type: 'client_credentials' }, { authorization: basic(opaque.client_id, opaque.client_secret), dpop: await proof(keys, token, { nonce: await nonceOf() }) });
+    expect(issued.json['token_type']).toBe('DPoP');
+    const intro = await postForm(`${srv.url}/oauth/introspect`, { token: issued.json['access_token'] as string }, { authorization: basic(opaque.client_id, opaque.client_secret) });
+    expect(intro.json).toMatchObject({ active: true, token_type: 'DPoP', cnf: { jkt: await thumbprint(keys) } });
+  });
+
   it.skipIf(skip)('two nodes on one database accept each other\'s nonces and refuse each other\'s replayed jtis', async () => {
     const b = await dep.serve(await freePort());
     const keys = await newKeys();
