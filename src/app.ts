@@ -52,6 +52,10 @@ import { LogoutFanout } from './logout/logout-fanout.service.js';
 import { SubjectMapper } from './subjects/pairwise.js';
 import { Fapi2Profile } from './fapi/fapi2-profile.js';
 import { PushedAuthorizationService } from './par/par.service.js';
+import { DpopService } from './dpop/dpop.service.js';
+import { DpopNonces } from './dpop/nonce.js';
+import { DPOP_ALGS } from './dpop/proof.js';
+import { kyselyDpopJtiStore } from './storage/kysely/dpop-jti.kysely.js';
 
 export const OPERATOR_SCOPES = ['admin'];
 export const BUILTIN_SCOPES = ['openid', 'profile', 'email', 'address', 'phone', 'offline_access', 'admin'];
@@ -84,6 +88,8 @@ export interface Container {
   /** Back- and front-channel logout of the clients of an ended session (src/logout/). */
   logoutFanout: LogoutFanout;
   userinfo: UserinfoService;
+  /** RFC 9449 proofs, nonces and jti replay (src/dpop/). */
+  dpop: DpopService;
   projects: ProjectService;
   projectClients: ProjectClients;
   scopes: ScopeRegistry;
@@ -276,6 +282,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       grantExpiry: config.auth.refreshTokenExpiry,
       interactionExpiry: config.auth.interactionExpiry,
       signupEnabled: config.signup.enabled,
+      dpopEnabled: config.auth.dpop.enabled,
       operatorScopes: new OperatorScopeGate(projects, scopes),
       scopes,
       subjects,
@@ -326,6 +333,15 @@ export async function createContainer(config: Config, options: ContainerOptions 
       fanOuts.add(p);
     }
     const loginThrottle = throttle('login', config.auth.loginRateLimit);
+    const dpopJtis = kyselyDpopJtiStore(db);
+    const dpop = new DpopService({
+      config: config.auth.dpop,
+      nonces: new DpopNonces(config.security.encryptionKey, config.auth.dpop.nonceWindow, clock),
+      // Proof jtis: the database every node shares, with Redis in front when configured (as client assertions).
+      replay: shared ? new SharedReplayGuard(shared, dpopJtis, 'dpop-jti') : dpopJtis,
+      clock,
+      issuer: config.server.issuer,
+    });
     const discoveryInput: DiscoveryInput = {
       issuer: config.server.issuer,
       scopes: BUILTIN_SCOPES,
@@ -335,6 +351,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       registrationEnabled: config.registration.enabled,
       signupEnabled: config.signup.enabled,
       parRequired: config.auth.par.required,
+      dpopAlgs: config.auth.dpop.enabled ? DPOP_ALGS : undefined,
     };
     return {
       config,
@@ -359,6 +376,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       signup: new SignupService(accounts, config.signup.enabled),
       logout: new LogoutService({ clients, verifier, issuer: config.server.issuer }),
       logoutFanout,
+      dpop,
       userinfo: new UserinfoService({ tokens, accounts, clients, sign: (alg, claims) => keystore.signer(alg).sign(claims), issuer: config.server.issuer }),
       projects,
       projectClients: new ProjectClients(clients, projects),
@@ -379,7 +397,14 @@ export async function createContainer(config: Config, options: ContainerOptions 
         ),
       async purgeExpired() {
         // Session-client rows of sessions that ended without a logout (expired, replaced) go too.
-        return (await stores.tokens.purgeExpired(clock.now())) + (await par.purgeExpired()) + (await keystore.prune()) + (await audit.purge()) + (await stores.sessionClients.purgeOrphans());
+        return (
+          (await stores.tokens.purgeExpired(clock.now())) +
+          (await par.purgeExpired()) +
+          (await keystore.prune()) +
+          (await audit.purge()) +
+          (await stores.sessionClients.purgeOrphans()) +
+          (await dpopJtis.purgeExpired(clock.now()))
+        );
       },
       async close() {
         // A CLI command that ended sessions hands its logout tokens over before the process goes.

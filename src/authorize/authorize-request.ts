@@ -41,6 +41,8 @@ export interface AuthorizationRequest {
   claims: ClaimsRequest | null;
   /** Set when the request was pushed (RFC 9126, par/): the push's id, which its authorization's grant takes. */
   pushedId?: string;
+  /** RFC 9449 §10: the JWK thumbprint the code is bound to. */
+  dpopJkt?: string | undefined;
 }
 
 /** A failure before the redirect URI is verified: shown as an error page, never redirected. */
@@ -143,6 +145,10 @@ export function checkAuthorizationRequest(client: Client, redirectUri: string, p
     fail(new InvalidRequest('the requested resource is not allowed for this client'));
   }
 
+  // RFC 9449 §10: a SHA-256 JWK thumbprint (RFC 7638), 43 base64url characters.
+  const dpopJkt = p['dpop_jkt'];
+  if (dpopJkt !== undefined && !/^[\w-]{43}$/.test(dpopJkt)) fail(new InvalidRequest('dpop_jkt must be a base64url SHA-256 JWK thumbprint'));
+
   let claims: ClaimsRequest | null = null;
   if (p['claims'] !== undefined) {
     try {
@@ -168,5 +174,6 @@ export function checkAuthorizationRequest(client: Client, redirectUri: string, p
     loginHint: p['login_hint'],
     resource,
     claims,
+    ...(dpopJkt ? { dpopJkt } : {}),
   };
 }

@@ -61,6 +61,8 @@ export interface AuthorizeDeps {
   interactionExpiry: number;
   /** Self-service sign-up is on (signup/): prompt=create opens it; off, prompt=create is ignored. */
   signupEnabled?: boolean;
+  /** RFC 9449 is on: `dpop_jkt` binds the code (otherwise it is an unknown parameter, ignored per RFC 6749 §3.1). */
+  dpopEnabled?: boolean;
   /** Withholds operator-only scopes the signed-in person's role does not allow (projects/operator-scopes.ts). */
   operatorScopes: { grantable(projectId: string, userId: string, requested: readonly string[]): Promise<string[]> };
   /** Describes scopes for the consent page (the registry's descriptions). */
@@ -415,6 +417,7 @@ export class AuthorizeService {
         createdAt: now,
         expiresAt: now + lifetimes.code,
         consumedAt: null,
+        dpopJkt: this.deps.dpopEnabled ? (request.dpopJkt ?? null) : null,
       },
     );
     return issued ? buildResponse(request, { code }, this.deps.issuer, this.deps.jarm) : undefined;

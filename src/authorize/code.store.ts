@@ -30,6 +30,8 @@ export interface AuthorizationCode {
   createdAt: number;
   expiresAt: number;
   consumedAt: number | null;
+  /** RFC 9449 §10: the DPoP key thumbprint (`dpop_jkt`) the token request must prove. */
+  dpopJkt?: string | null;
 }
 
 export type ConsumeResult = { code: AuthorizationCode } | { replayedGrantId: string } | undefined;

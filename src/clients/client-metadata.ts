@@ -68,6 +68,7 @@ const KNOWN = new Set([
   'request_object_signing_alg',
   'default_max_age',
   'require_auth_time',
+  'dpop_bound_access_tokens',
   ...LOGOUT_METADATA_FIELDS,
   'subject_type',
   'sector_identifier_uri',
@@ -234,6 +235,8 @@ export function validateClientMetadata(input: ClientMetadataInput, ctx: Metadata
   const pkceRequired = optionalBool(input, 'pkce_required', true);
   if (!pkceRequired && clientType === 'public') fail('pkce_required', 'public clients must use PKCE');
   const skipConsent = optionalBool(input, 'skip_consent', false);
+  // RFC 9449 §5.2: the client promises to send DPoP proofs; its token requests without one are refused.
+  const dpopBound = optionalBool(input, 'dpop_bound_access_tokens', false);
   if (skipConsent && !operator) fail('skip_consent', 'only an operator can mark a client first-party');
 
   const oidc = oidcRegistrationFields(input, authMethod, redirectUris);
@@ -286,6 +289,7 @@ export function validateClientMetadata(input: ClientMetadataInput, ctx: Metadata
     metadata,
     subjectType: subjectType as 'public' | 'pairwise',
     sectorIdentifierUri: sectorUri,
+    ...(dpopBound ? { dpopBoundAccessTokens: true } : {}),
   };
   // Issue 11: a client under the FAPI 2.0 profile (by its metadata, or every client) must meet its rules.
   const fapiProblem = ctx.fapi?.clientProblem(fields);
@@ -329,6 +333,7 @@ export function clientMetadataView(c: Client): Record<string, unknown> {
   if (c.requestObjectSigningAlg) out['request_object_signing_alg'] = c.requestObjectSigningAlg;
   if (c.defaultMaxAge !== null) out['default_max_age'] = c.defaultMaxAge;
   if (c.requireAuthTime) out['require_auth_time'] = true;
+  if (c.dpopBoundAccessTokens) out['dpop_bound_access_tokens'] = true;
   out['subject_type'] = c.subjectType ?? 'public';
   if (c.sectorIdentifierUri) out['sector_identifier_uri'] = c.sectorIdentifierUri;
   for (const [k, v] of [

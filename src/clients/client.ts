@@ -76,6 +76,8 @@ export interface Client {
   defaultMaxAge: number | null;
   /** auth_time is always in the ID token (it already is for every client; kept as registered). */
   requireAuthTime: boolean;
+  /** RFC 9449 §5.2: every token request of this client must carry a DPoP proof. */
+  dpopBoundAccessTokens?: boolean;
   registrationAccessTokenHash: string | null;
   /** Descriptive RFC 7591 metadata kept as given (client_uri, logo_uri, contacts, tos_uri, policy_uri, software_*). */
   metadata: Record<string, unknown>;

@@ -234,6 +234,13 @@ function normalise(raw: RawConfig, source: string, base: string, createDatabase:
       opaqueResources: raw.auth.opaqueResources,
       par: { lifetime: duration(raw.auth.par.lifetime, 'auth.par.lifetime', 600), required: raw.auth.par.required },
       fapi2: { everyClient: raw.auth.fapi2.everyClient, rotateRefreshTokens: raw.auth.fapi2.rotateRefreshTokens },
+      dpop: {
+        enabled: raw.auth.dpop.enabled,
+        requireNonce: raw.auth.dpop.requireNonce,
+        nonceWindow: Math.max(1, duration(raw.auth.dpop.nonceWindow, 'auth.dpop.nonceWindow', 300)),
+        proofMaxAge: Math.max(1, duration(raw.auth.dpop.proofMaxAge, 'auth.dpop.proofMaxAge', 600)),
+        replayCacheSize: raw.auth.dpop.replayCacheSize,
+      },
     },
     security: {
       encryptionKey: key,

@@ -155,6 +155,22 @@ export const ConfigSchema = Type.Object(
           },
           { default: {}, additionalProperties: false },
         ),
+        dpop: Type.Object(
+          {
+            enabled: Type.Boolean({ default: true, description: 'accept DPoP proofs (RFC 9449) and issue DPoP-bound tokens; advertised in discovery' }),
+            requireNonce: Type.Boolean({
+              default: false,
+              description: 'refuse proofs without a current server nonce (use_dpop_nonce); nonces are sent on every DPoP response either way',
+            }),
+            nonceWindow: Type.Union([Duration], {
+              default: 300,
+              description: 'a nonce is derived from the window it was minted in; the current and previous window are accepted (at most 5m)',
+            }),
+            proofMaxAge: Type.Union([Duration], { default: 60, description: 'a proof\'s iat may be this far in the past or future' }),
+            replayCacheSize: Type.Integer({ minimum: 100, default: 100000, description: 'proof jtis each node remembers in memory (the database or Redis remembers every one)' }),
+          },
+          { default: {}, additionalProperties: false },
+        ),
       },
       { default: {}, additionalProperties: false },
     ),
@@ -364,6 +380,8 @@ export interface Config {
     par: { lifetime: number; required: boolean };
     /** Issue 11: the FAPI 2.0 Security Profile (src/fapi/). */
     fapi2: { everyClient: boolean; rotateRefreshTokens: boolean };
+    /** RFC 9449 (src/dpop/): windows in seconds. */
+    dpop: { enabled: boolean; requireNonce: boolean; nonceWindow: number; proofMaxAge: number; replayCacheSize: number };
   };
   readonly security: {
     encryptionKey: Buffer;

@@ -14,6 +14,8 @@ export interface DiscoveryInput {
   signupEnabled?: boolean;
   /** RFC 9126: every authorization request must be pushed (`auth.par.required`). */
   parRequired?: boolean;
+  /** RFC 9449 §5.1: the DPoP proof algs, when DPoP is on. */
+  dpopAlgs?: readonly string[] | undefined;
 }
 
 import { supportedClaims } from '../claims/catalogue.js';
@@ -54,6 +56,7 @@ export function authorizationServerMetadata(input: DiscoveryInput): Record<strin
     access_token_signing_alg_values_supported: input.accessTokenAlgs,
     subject_types_supported: ['public', 'pairwise'],
     id_token_signing_alg_values_supported: input.idTokenAlgs,
+    ...(input.dpopAlgs ? { dpop_signing_alg_values_supported: input.dpopAlgs } : {}),
   };
 }
 

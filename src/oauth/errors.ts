@@ -194,3 +194,22 @@ export class TemporarilyUnavailable extends OAuthError {
     this.headers['retry-after'] = String(retryAfterSeconds);
   }
 }
+
+/**
+ * RFC 9449 §5 (token endpoint, 400) and §7.1 (protected resources, 401 with a DPoP challenge). `status` is
+ * fixed by where the proof was checked, so the one class serves both.
+ */
+export class InvalidDpopProof extends OAuthError {
+  readonly error = 'invalid_dpop_proof';
+  status = 400;
+}
+
+/** RFC 9449 §8, §9: the proof lacks the server nonce (or carries a stale one); `DPoP-Nonce` has a fresh one. */
+export class UseDpopNonce extends OAuthError {
+  readonly error = 'use_dpop_nonce';
+  status = 400;
+  constructor(nonce: string, detail?: string) {
+    super('a DPoP proof with the server nonce is required', detail);
+    this.headers['dpop-nonce'] = nonce;
+  }
+}

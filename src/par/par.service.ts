@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { checkAuthorizationRequest, RedirectableError, UnsafeRedirect, verifyRedirect, RESPONSE_MODES, type ResponseMode } from '../authorize/authorize-request.js';
 import type { Client } from '../clients/client.js';
 import type { Clock } from '../oauth/clock.js';
-import { InvalidRequest, InvalidRequestUri, type OAuthError } from '../oauth/errors.js';
+import { InvalidDpopProof, InvalidRequest, InvalidRequestUri, type OAuthError } from '../oauth/errors.js';
 import { sha256 } from '../oauth/hash.js';
 import { randomToken } from '../oauth/random.js';
 import type { PushedRequestStore } from './pushed-request.store.js';
@@ -56,10 +56,15 @@ export class PushedAuthorizationService {
   }
 
   /** POST /oauth/par, for an authenticated client: the checks of the authorization endpoint, as JSON errors. */
-  async push(client: Client, body: Record<string, string>): Promise<PushedReference> {
+  async push(client: Client, body: Record<string, string>, proofJkt?: string): Promise<PushedReference> {
     // RFC 9126 §2.1: request_uri is not allowed in a pushed request.
     if (body['request_uri'] !== undefined) throw new InvalidRequest('request_uri is not allowed in a pushed authorization request');
     if (body['client_id'] !== undefined && body['client_id'] !== client.clientId) throw new InvalidRequest('client_id does not match the authenticated client');
+    // RFC 9449 §10.1: a DPoP proof sent with the push binds the code to its key; dpop_jkt, if sent too, must agree.
+    if (proofJkt !== undefined) {
+      if (body['dpop_jkt'] !== undefined && body['dpop_jkt'] !== proofJkt) throw new InvalidDpopProof('dpop_jkt does not match the DPoP proof key');
+      body = { ...body, dpop_jkt: proofJkt };
+    }
     let params: Record<string, string>;
     try {
       const resolved = await this.deps.requestObjects.resolve(client, { ...body, client_id: client.clientId });

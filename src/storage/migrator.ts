@@ -11,6 +11,7 @@ import * as m0008 from './migrations/0008-client-registration-metadata.js';
 import * as m0009 from './migrations/0009-opaque-access-tokens.js';
 import * as m0010 from './migrations/0010-pushed-authorization-requests.js';
 import * as m0016 from './migrations/0016-fapi-profile.js';
+import * as m0011 from './migrations/0011-dpop.js';
 
 /** Every migration, in order. Names sort lexically; a new migration is one new line here. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009-opaque-access-tokens': m0009,
   '0010-pushed-authorization-requests': m0010,
   '0016-fapi-profile': m0016,
+  '0011-dpop': m0011,
 };
 
 function migrator(db: Db): Migrator {

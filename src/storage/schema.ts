@@ -82,6 +82,7 @@ export interface OAuthClientsTable {
   request_object_signing_alg: string | null;
   default_max_age: number | null;
   require_auth_time: number;
+  dpop_bound_access_tokens: number;
   registration_access_token_hash: string | null;
   metadata: string;
   created_at: number;
@@ -145,6 +146,8 @@ export interface AuthorizationCodesTable {
   created_at: number;
   expires_at: number;
   consumed_at: number | null;
+  /** RFC 9449 §10 (migration 0011). */
+  dpop_jkt: string | null;
 }
 
 export interface RefreshTokensTable {
@@ -162,6 +165,8 @@ export interface RefreshTokensTable {
   expires_at: number;
   used_at: number | null;
   revoked_at: number | null;
+  /** RFC 9449 §5: the key a public client's family is bound to (migration 0011). */
+  dpop_jkt: string | null;
 }
 
 export interface RevokedAccessTokensTable {
@@ -236,6 +241,12 @@ export interface RegistrationTokensTable {
   expires_at: number | null;
 }
 
+/** RFC 9449 §11.1: DPoP proof jtis seen by any node (migration 0011). */
+export interface DpopProofJtisTable {
+  jti_hash: string;
+  expires_at: number;
+}
+
 export interface ClientAssertionJtisTable {
   jti_hash: string;
   expires_at: number;
@@ -298,6 +309,7 @@ export interface Database {
   upstream_providers: UpstreamProvidersTable;
   registration_tokens: RegistrationTokensTable;
   client_assertion_jtis: ClientAssertionJtisTable;
+  dpop_proof_jtis: DpopProofJtisTable;
   audit_events: AuditEventsTable;
   session_clients: SessionClientsTable;
 }

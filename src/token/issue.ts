@@ -34,6 +34,10 @@ export interface UserGrantIssue {
   storedRefreshToken?: string;
   /** A refresh without rotation: the client keeps the refresh token it presented (RFC 6749 §6). */
   keepRefreshToken?: true;
+  /** RFC 9449: the proof key the access token is bound to (`cnf.jkt`, token_type DPoP). */
+  dpopJkt: string | null;
+  /** RFC 9449 §5: the key the refresh token family is bound to (public clients only), null when unbound. */
+  refreshJkt: string | null;
 }
 
 /**
@@ -59,11 +63,11 @@ export async function issueUserTokens(ctx: GrantContext, store: IssueStore, i: U
   // An opaque token's row is written in the grant's transaction: it commits with the code or rotation it spends.
   const { token } = await issueAccessToken(
     ctx.accessTokenMinter(i.client, aud, store),
-    { iss: ctx.issuer, sub, aud, iat: now, client_id: i.client.clientId, scope, auth_time: i.authTime },
+    { iss: ctx.issuer, sub, aud, iat: now, client_id: i.client.clientId, scope, auth_time: i.authTime, ...(i.dpopJkt ? { cnf: { jkt: i.dpopJkt } } : {}) },
     ttl,
     i.grantId,
   );
-  const response: TokenResponse = { access_token: token, token_type: 'Bearer', expires_in: ttl, scope };
+  const response: TokenResponse = { access_token: token, token_type: i.dpopJkt ? 'DPoP' : 'Bearer', expires_in: ttl, scope };
 
   if (i.storedRefreshToken) {
     response.refresh_token = i.storedRefreshToken;
@@ -88,6 +92,7 @@ export async function issueUserTokens(ctx: GrantContext, store: IssueStore, i: U
       expiresAt: i.grantExpiresAt,
       usedAt: null,
       revokedAt: null,
+      dpopJkt: i.refreshJkt,
     });
     response.refresh_token = refresh;
   }
@@ -114,4 +119,12 @@ export async function issueUserTokens(ctx: GrantContext, store: IssueStore, i: U
     response.id_token = ctx.signer(alg).sign(idClaims, 'JWT');
   }
   return response;
+}
+
+/**
+ * RFC 9449 §5: a public client's refresh tokens are bound to its DPoP key (it has no other credential); a
+ * confidential client's are not, since it authenticates every refresh anyway.
+ */
+export function bindsRefreshToken(client: Client, dpopJkt: string | undefined): string | null {
+  return dpopJkt && client.clientType === 'public' ? dpopJkt : null;
 }

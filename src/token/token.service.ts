@@ -10,7 +10,7 @@ import type { Keystore } from '../keys/keystore.service.js';
 import type { JwtVerifier } from '../keys/verifier.js';
 import type { AuditContext } from '../audit/audit-event.js';
 import type { Clock } from '../oauth/clock.js';
-import { InvalidClient, InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../oauth/errors.js';
+import { InvalidClient, InvalidDpopProof, InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../oauth/errors.js';
 import { sha256 } from '../oauth/hash.js';
 import { grantOfJti, isOpaqueFor } from './access-token.js';
 import { DEFAULT_INTROSPECTION_ALG, INTROSPECTION_JWT_TYP, introspectionJwtClaims } from './introspection-jwt.js';
@@ -37,6 +37,13 @@ export interface TokenServiceDeps {
 }
 
 export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
+
+/** The `cnf.jkt` (RFC 9449 §6) of a verified access token, if it is DPoP-bound. */
+export function dpopJktOf(token: JWTPayload): string | undefined {
+  const cnf = token['cnf'];
+  const jkt = cnf && typeof cnf === 'object' ? (cnf as Record<string, unknown>)['jkt'] : undefined;
+  return typeof jkt === 'string' ? jkt : undefined;
+}
 
 const looksLikeJwt = (token: string) => /^[\w-]+\.[\w-]+\.[\w-]+$/.test(token);
 
@@ -65,8 +72,11 @@ export class TokenService {
     };
   }
 
-  /** Dispatches a token request to its grant handler. */
-  async exchange(client: Client, params: Record<string, string>, request?: AuditContext): Promise<TokenResponse> {
+  /**
+   * Dispatches a token request to its grant handler. `dpopJkt`: the key thumbprint of the request's verified
+   * DPoP proof (src/dpop/), which the issued access token is bound to.
+   */
+  async exchange(client: Client, params: Record<string, string>, request?: AuditContext, dpopJkt?: string): Promise<TokenResponse> {
     const grantType = params['grant_type'];
     // RFC 6749 §5.2: a missing required parameter is invalid_request; an unknown grant type is unsupported.
     if (grantType === undefined) throw new InvalidRequest('grant_type is required');
@@ -75,7 +85,9 @@ export class TokenService {
     if (!client.grantTypes.includes(handler.grantType)) {
       throw new UnauthorizedClient(`the client is not allowed the ${grantType} grant`);
     }
-    return handler.handle(this.context, client, params, request);
+    // RFC 9449 §5.2: a client registered with dpop_bound_access_tokens never gets a bearer token.
+    if (client.dpopBoundAccessTokens && !dpopJkt) throw new InvalidDpopProof('this client must send a DPoP proof');
+    return handler.handle(this.context, client, params, request, dpopJkt);
   }
 
   /**
@@ -168,7 +180,8 @@ export class TokenService {
         aud: at.aud,
         jti: at.jti,
         ...(at['cnf'] ? { cnf: at['cnf'] } : {}),
-        token_type: 'Bearer',
+        // RFC 9449 §6.2: a bound token is introspected as a DPoP token with its cnf.jkt.
+        token_type: dpopJktOf(at) ? 'DPoP' : 'Bearer',
       };
     }
     const rt = await this.deps.store.findRefreshToken(sha256(token));

@@ -16,6 +16,8 @@ export interface RefreshTokenRecord {
   expiresAt: number;
   usedAt: number | null;
   revokedAt: number | null;
+  /** RFC 9449 §5: the DPoP key thumbprint a public client's family is bound to; refreshing needs a proof with it. */
+  dpopJkt?: string | null;
 }
 
 /** An opaque access token (issue 13): only its sha256 is stored, with the claims a JWT would have carried. */

@@ -1,4 +1,6 @@
+import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { createDeployment, freePort, type Deployment, type ServerProcess } from '../helpers/server.js';
 import { startExample, type RunningExample } from '../helpers/examples.js';
 import { basic, postForm } from '../helpers/http.js';
@@ -26,6 +28,30 @@ describe('examples/resource-server verifies Gatehouse tokens', () => {
   const token = async (resource: string) =>
     (await postForm(`${srv.url}/oauth/token`, { grant_type: 'client_credentials', scope: 'api:read', resource }, { authorization: basic(client.client_id, client.client_secret) })).json['access_token'] as string;
   const call = (t: string) => fetch(rsUrl, { headers: { authorization: `Bearer ${t}` } });
+
+  it('DPoP: a bound token only with a proof of its key, for this URL, naming the token, used once', async () => {
+    const keys = await generateKeyPair('ES256');
+    const proof = async (k: typeof keys, htm: string, htu: string, extra: Record<string, unknown> = {}) =>
+      new SignJWT({ htm, htu, jti: randomUUID(), iat: Math.floor(Date.now() / 1000), ...extra })
+        .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: await exportJWK(k.publicKey) })
+        .sign(k.privateKey);
+    const issued = await postForm(`${srv.url}/oauth/token`, { grant_type: 'client_credentials', scope: 'api:read', resource: 'https://api.example.com' }, {
+      authorization: basic(client.client_id, client.client_secret),
+      dpop: await proof(keys, 'POST', `${dep.issuer}/oauth/token`),
+    });
+    expect(issued.json['token_type']).toBe('DPoP');
+    const at = issued.json['access_token'] as string;
+    const ath = createHash('sha256').update(at).digest('base64url');
+    const send = (dpop: string | undefined, scheme = 'DPoP') => fetch(rsUrl, { headers: { authorization: `${scheme} ${at}`, ...(dpop ? { dpop } : {}) } });
+    const good = await proof(keys, 'GET', rsUrl, { ath });
+    expect((await send(good)).status).toBe(200);
+    expect((await send(good)).status).toBe(401); // replayed
+    expect((await send(undefined, 'Bearer')).status).toBe(401);
+    expect((await send(undefined)).headers.get('www-authenticate')).toMatch(/^DPoP error="invalid_token"/);
+    expect((await send(await proof(keys, 'GET', rsUrl, { ath: 'x' }))).status).toBe(401);
+    expect((await send(await proof(keys, 'GET', `${rsUrl}other`, { ath }))).status).toBe(401);
+    expect((await send(await proof(await generateKeyPair('ES256'), 'GET', rsUrl, { ath }))).status).toBe(401);
+  });
 
   it('accepts a fresh token; rejects tampered, wrong-audience and expired tokens; introspection sees revocation', async () => {
     const fresh = await token('https://api.example.com');

@@ -43,7 +43,10 @@ export function corsGate(clients: ClientService): CorsGate {
       if (!origin) return;
       reply.header('vary', 'Origin');
       const found = typeof client === 'string' ? await clients.find(client) : client;
-      if (found?.allowedOrigins.includes(origin)) reply.header('access-control-allow-origin', origin);
+      if (found?.allowedOrigins.includes(origin)) {
+        // RFC 9449 §8: a browser client must be able to read the nonce and the DPoP challenge.
+        reply.header('access-control-allow-origin', origin).header('access-control-expose-headers', 'DPoP-Nonce, WWW-Authenticate');
+      }
     },
   };
 }

@@ -25,13 +25,19 @@ export function tokenRoutes(app: FastifyInstance, c: Container, cors: CorsGate):
 
   app.post('/oauth/token', { schema: tokenSchema }, async (request, reply) => {
     const { client, params } = await authenticate(request, reply, '/oauth/token');
-    return reply.send(await c.tokens.exchange(client, params, auditContext(request, { type: 'client', id: client.clientId })));
+    // RFC 9449 §5, §8: the proof binds the tokens; every answer to a DPoP request carries the current nonce.
+    if (request.headers.dpop !== undefined && c.dpop.enabled) reply.header('dpop-nonce', c.dpop.nonce());
+    const proof = await c.dpop.verify({ header: request.headers.dpop, method: 'POST', path: '/oauth/token' });
+    return reply.send(await c.tokens.exchange(client, params, auditContext(request, { type: 'client', id: client.clientId }), proof?.jkt));
   });
 
   // RFC 9126: authenticated as at the token endpoint; 201 with the one-time request_uri.
   app.post('/oauth/par', { schema: parSchema }, async (request, reply) => {
     const { client, params } = await authenticate(request, reply, '/oauth/par');
-    return reply.code(201).send(await c.par.push(client, params));
+    // RFC 9449 §10.1: a proof at the push binds the code to its key, as dpop_jkt would.
+    if (request.headers.dpop !== undefined && c.dpop.enabled) reply.header('dpop-nonce', c.dpop.nonce());
+    const proof = await c.dpop.verify({ header: request.headers.dpop, method: 'POST', path: '/oauth/par' });
+    return reply.code(201).send(await c.par.push(client, params, proof?.jkt));
   });
 
   app.post('/oauth/introspect', { schema: introspectSchema }, async (request, reply) => {

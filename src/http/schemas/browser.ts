@@ -20,6 +20,7 @@ const AUTHORIZE_FIELDS = {
   claims: 'OIDC claims request (JSON)',
   ui_locales: 'preferred languages',
   resource: 'RFC 8707 resource indicator',
+  dpop_jkt: 'RFC 9449 §10: JWK thumbprint of the DPoP key the token request will use',
 };
 
 const authorize = (method: 'GET' | 'POST') =>

@@ -35,7 +35,7 @@ const TokenRequest = formFields(
 const TokenResponse = Type.Object(
   {
     access_token: Type.String(),
-    token_type: Type.String({ description: 'Bearer' }),
+    token_type: Type.String({ description: 'Bearer, or DPoP for a DPoP-bound token (RFC 9449 §5)' }),
     expires_in: Type.Integer(),
     refresh_token: Type.Optional(Type.String()),
     id_token: Type.Optional(Type.String({ description: 'OpenID Connect ID token (a JWS)' })),

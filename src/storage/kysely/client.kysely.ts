@@ -42,6 +42,7 @@ const toClient = (r: Selectable<OAuthClientsTable>): Client => ({
   requestObjectSigningAlg: r.request_object_signing_alg,
   defaultMaxAge: r.default_max_age,
   requireAuthTime: r.require_auth_time === 1,
+  ...(r.dpop_bound_access_tokens === 1 ? { dpopBoundAccessTokens: true } : {}),
   registrationAccessTokenHash: r.registration_access_token_hash,
   metadata: JSON.parse(r.metadata) as Record<string, unknown>,
   // Optional on Client: a public client without a sector reads back exactly as it was written.
@@ -86,6 +87,7 @@ const toRow = (c: Client): OAuthClientsTable => ({
   request_object_signing_alg: c.requestObjectSigningAlg,
   default_max_age: c.defaultMaxAge,
   require_auth_time: c.requireAuthTime ? 1 : 0,
+  dpop_bound_access_tokens: c.dpopBoundAccessTokens ? 1 : 0,
   registration_access_token_hash: c.registrationAccessTokenHash,
   metadata: JSON.stringify(c.metadata),
   subject_type: c.subjectType ?? 'public',

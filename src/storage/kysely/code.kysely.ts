@@ -8,6 +8,7 @@ import { recordSessionClient } from './session-client.kysely.js';
 const CODE_COLUMNS = [
   'code_hash', 'grant_id', 'client_id', 'user_id', 'redirect_uri', 'scope', 'resource', 'nonce', 'code_challenge',
   'code_challenge_method', 'auth_time', 'sid', 'amr', 'claims', 'created_at', 'expires_at', 'consumed_at',
+  'dpop_jkt',
 ] as const;
 const GRANT_COLUMNS = ['id', 'client_id', 'user_id', 'scope', 'created_at', 'expires_at', 'revoked_at', 'claims'] as const;
 /** Parameters: GRANT_COLUMNS in order. Returns no row when the id is taken (a completed interaction replayed). */
@@ -38,6 +39,7 @@ export const toCode = (r: Selectable<AuthorizationCodesTable>): AuthorizationCod
   createdAt: r.created_at,
   expiresAt: r.expires_at,
   consumedAt: r.consumed_at,
+  dpopJkt: r.dpop_jkt,
 });
 
 export function kyselyCodeStore(db: Executor): CodeStore {
@@ -51,6 +53,7 @@ export function kyselyCodeStore(db: Executor): CodeStore {
         await prepared(tx, INSERT_CODE)(
           c.codeHash, c.grantId, c.clientId, c.userId, c.redirectUri, c.scope, c.resource, c.nonce, c.codeChallenge,
           c.codeChallengeMethod, c.authTime, c.sid, c.amr, c.claims, c.createdAt, c.expiresAt, null,
+          c.dpopJkt ?? null,
         );
         // The session now has a client to tell when it ends (Back-/Front-Channel Logout, migration 0005).
         if (c.sid) await recordSessionClient(tx, c.sid, c.clientId, c.userId, c.createdAt);

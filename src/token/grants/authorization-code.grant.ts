@@ -15,12 +15,12 @@ import { record } from '../../audit/audit-event.js';
 import { InvalidGrant, InvalidRequest } from '../../oauth/errors.js';
 import { sha256 } from '../../oauth/hash.js';
 import { verifyPkce } from '../../oauth/pkce.js';
-import { issueUserTokens, type IssueStore } from '../issue.js';
+import { bindsRefreshToken, issueUserTokens, type IssueStore } from '../issue.js';
 import type { GrantContextRow } from '../token.store.js';
 import type { GrantContext, GrantHandler, TokenResponse } from './index.js';
 
 /** The checks after consumption, in order; the refusal, or undefined when the code may be exchanged. */
-function refusal(c: AuthorizationCode, client: Client, params: Record<string, string>, now: number): InvalidGrant | undefined {
+function refusal(c: AuthorizationCode, client: Client, params: Record<string, string>, now: number, dpopJkt: string | undefined): InvalidGrant | undefined {
   if (c.clientId !== client.clientId) return new InvalidGrant('code was issued to another client');
   if (c.expiresAt <= now) return new InvalidGrant('authorization code expired');
   // RFC 6749 §4.1.3: redirect_uri must be identical to the one of the authorization request.
@@ -34,10 +34,19 @@ function refusal(c: AuthorizationCode, client: Client, params: Record<string, st
   } else if (verifier !== undefined) {
     return new InvalidGrant('code_verifier sent for a code issued without code_challenge');
   }
+  // RFC 9449 §10: a code bound with dpop_jkt is redeemed only with a proof of that key.
+  if (c.dpopJkt && c.dpopJkt !== dpopJkt) return new InvalidGrant('the DPoP proof key does not match dpop_jkt');
   return undefined;
 }
 
-function issue(ctx: GrantContext, store: IssueStore, client: Client, c: AuthorizationCode, grant: GrantContextRow | undefined): Promise<TokenResponse> | InvalidGrant {
+function issue(
+  ctx: GrantContext,
+  store: IssueStore,
+  client: Client,
+  c: AuthorizationCode,
+  grant: GrantContextRow | undefined,
+  dpopJkt: string | undefined,
+): Promise<TokenResponse> | InvalidGrant {
   if (!grant || grant.revokedAt !== null) return new InvalidGrant('the grant was revoked');
   const user = grant.user;
   if (user.disabledAt !== null) return new InvalidGrant('the user is disabled');
@@ -56,18 +65,20 @@ function issue(ctx: GrantContext, store: IssueStore, client: Client, c: Authoriz
     nonce: c.nonce,
     claimsRequest: c.claims ? (JSON.parse(c.claims) as ClaimsRequest) : null,
     parentHash: null,
+    dpopJkt: dpopJkt ?? null,
+    refreshJkt: bindsRefreshToken(client, dpopJkt),
   });
 }
 
 export const authorizationCodeGrant: GrantHandler = {
   grantType: 'authorization_code',
-  async handle(ctx, client, params, request) {
+  async handle(ctx, client, params, request, dpopJkt) {
     const code = params['code'];
     if (!code) throw new InvalidRequest('code is required');
     const now = ctx.clock.now();
     const spent = await ctx.tokens.consumeCodeWithGrant?.(sha256(code), now);
     if (spent) {
-      const result = refusal(spent.code, client, params, now) ?? (await issue(ctx, ctx.tokens, client, spent.code, spent.grant));
+      const result = refusal(spent.code, client, params, now, dpopJkt) ?? (await issue(ctx, ctx.tokens, client, spent.code, spent.grant, dpopJkt));
       if (result instanceof InvalidGrant) throw result;
       return result;
     }
@@ -80,7 +91,7 @@ export const authorizationCodeGrant: GrantHandler = {
         return new InvalidGrant('authorization code replayed; its grant was revoked');
       }
       const c = consumed.code;
-      return refusal(c, client, params, now) ?? issue(ctx, stores.tokens, client, c, await stores.tokens.grantContext(c.grantId));
+      return refusal(c, client, params, now, dpopJkt) ?? issue(ctx, stores.tokens, client, c, await stores.tokens.grantContext(c.grantId), dpopJkt);
     });
     if (result instanceof InvalidGrant) throw result;
     return result;

@@ -15,7 +15,8 @@ import { refreshTokenGrant } from './refresh-token.grant.js';
 
 export interface TokenResponse {
   access_token: string;
-  token_type: 'Bearer';
+  /** RFC 9449 §5: `DPoP` when the access token is bound to the proof key. */
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   scope?: string;
   refresh_token?: string;
@@ -51,8 +52,11 @@ export interface GrantContext {
 /** One grant type, one file (node-oidc-provider lib/actions/grants). */
 export interface GrantHandler {
   grantType: GrantType;
-  /** `request` is the audit context of the token request (replays and reuse are recorded). */
-  handle(ctx: GrantContext, client: Client, params: Record<string, string>, request?: AuditContext): Promise<TokenResponse>;
+  /**
+   * `request` is the audit context of the token request (replays and reuse are recorded); `dpopJkt` the key
+   * thumbprint of its verified DPoP proof (RFC 9449), which the access token is bound to.
+   */
+  handle(ctx: GrantContext, client: Client, params: Record<string, string>, request?: AuditContext, dpopJkt?: string): Promise<TokenResponse>;
 }
 
 export const GRANT_HANDLERS = new Map<string, GrantHandler>(

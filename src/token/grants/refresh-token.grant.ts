@@ -62,6 +62,8 @@ async function rotateInOneStatement(ctx: GrantContext, client: Client, presented
     nonce: null,
     claimsRequest: spent.claims ? (JSON.parse(spent.claims) as ClaimsRequest) : null,
     parentHash: rt.tokenHash,
+    dpopJkt: null,
+    refreshJkt: null,
     storedRefreshToken: successor,
   });
 }
@@ -71,11 +73,19 @@ async function rotateInOneStatement(ctx: GrantContext, client: Client, presented
  * token is read, not spent, and stays valid until its family expires or is revoked; the response carries no new
  * refresh token. Every other rule is the rotation's: client, expiry, grant, user, consent, scope.
  */
-async function refreshWithoutRotation(ctx: GrantContext, client: Client, presented: string, requested: string[], now: number): Promise<TokenResponse> {
+async function refreshWithoutRotation(
+  ctx: GrantContext,
+  client: Client,
+  presented: string,
+  requested: string[],
+  now: number,
+  dpopJkt: string | undefined,
+): Promise<TokenResponse> {
   const rt = await ctx.tokens.findRefreshToken(sha256(presented));
   if (!rt || rt.revokedAt !== null || rt.usedAt !== null) throw new InvalidGrant('unknown refresh token');
   if (rt.clientId !== client.clientId) throw new InvalidGrant('refresh token was issued to another client');
   if (rt.expiresAt <= now) throw new InvalidGrant('refresh token expired');
+  if (rt.dpopJkt && rt.dpopJkt !== dpopJkt) throw new InvalidGrant('the refresh token is bound to another DPoP key');
   const grantScopes = rt.scope.split(' ');
   if (requested.some((s) => !grantScopes.includes(s))) throw new InvalidScope('scope may only narrow the original grant');
   const grant = await ctx.tokens.grantContext(rt.grantId);
@@ -96,19 +106,22 @@ async function refreshWithoutRotation(ctx: GrantContext, client: Client, present
     nonce: null,
     claimsRequest: grant.claims ? (JSON.parse(grant.claims) as ClaimsRequest) : null,
     parentHash: rt.tokenHash,
+    dpopJkt: dpopJkt ?? null,
+    refreshJkt: rt.dpopJkt ?? null,
     keepRefreshToken: true,
   });
 }
 
 export const refreshTokenGrant: GrantHandler = {
   grantType: 'refresh_token',
-  async handle(ctx, client, params, request) {
+  async handle(ctx, client, params, request, dpopJkt) {
     const presented = params['refresh_token'];
     if (!presented) throw new InvalidRequest('refresh_token is required');
     const requested = parseScope(params['scope']);
     const now = ctx.clock.now();
-    if (!ctx.rotatesRefreshTokens(client)) return refreshWithoutRotation(ctx, client, presented, requested, now);
-    const rotated = await rotateInOneStatement(ctx, client, presented, requested, now);
+    if (!ctx.rotatesRefreshTokens(client)) return refreshWithoutRotation(ctx, client, presented, requested, now, dpopJkt);
+    // A DPoP proof may bind the successor or must match a bound family: those take the transaction.
+    const rotated = dpopJkt === undefined ? await rotateInOneStatement(ctx, client, presented, requested, now) : undefined;
     if (rotated) return rotated;
     let result: TokenResponse | InvalidGrant;
     try {
@@ -127,6 +140,8 @@ export const refreshTokenGrant: GrantHandler = {
           // Recorded with the rotation it leads to (rolled back with it when the request is refused below).
           await record(stores.audit, now, { action: 'refresh_token.reused_within_interval', target: { type: 'grant', id: rt.grantId } }, request);
         }
+        // RFC 9449 §5: a bound family is refreshed only with a proof of its key (refused without spending the token).
+        if (rt.dpopJkt && rt.dpopJkt !== dpopJkt) throw new Refused(new InvalidGrant('the refresh token is bound to another DPoP key'));
         const grantScopes = rt.scope.split(' ');
         if (requested.some((s) => !grantScopes.includes(s))) throw new Refused(new InvalidScope('scope may only narrow the original grant'));
         if (rt.expiresAt <= now) throw new Refused(new InvalidGrant('refresh token expired'));
@@ -150,6 +165,9 @@ export const refreshTokenGrant: GrantHandler = {
           nonce: null,
           claimsRequest: grant.claims ? (JSON.parse(grant.claims) as ClaimsRequest) : null,
           parentHash: rt.tokenHash,
+          dpopJkt: dpopJkt ?? null,
+          // The family keeps the binding it was issued with.
+          refreshJkt: rt.dpopJkt ?? null,
         });
       });
     } catch (err) {
