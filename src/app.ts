@@ -301,6 +301,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       transaction: (fn) => hotTransaction((tx) => fn(createGrantStores(tx))),
       subjects,
       rotatesRefreshTokens: (client) => fapi.rotatesRefreshTokens(client),
+      senderConstraintProblem: (client, constraint) => fapi.tokenProblem(client, constraint),
     });
     // Back-Channel Logout: delivered apart from the request that ended the session (logout/backchannel-delivery.ts).
     const delivery = new BackchannelDelivery({

@@ -294,6 +294,8 @@ export function validateClientMetadata(input: ClientMetadataInput, ctx: Metadata
   // Issue 11: a client under the FAPI 2.0 profile (by its metadata, or every client) must meet its rules.
   const fapiProblem = ctx.fapi?.clientProblem(fields);
   if (fapiProblem) throw fapiProblem;
+  // FAPI 2.0 SP §5.4.1: a profile client's ID tokens are signed with PS256 unless it chose an allowed alg.
+  if (ctx.fapi?.appliesTo(fields) && !fields.idTokenSignedResponseAlg && ctx.idTokenAlgs.includes('PS256')) fields.idTokenSignedResponseAlg = 'PS256';
   return fields;
 }
 

@@ -10,7 +10,7 @@ import type { Keystore } from '../keys/keystore.service.js';
 import type { JwtVerifier } from '../keys/verifier.js';
 import type { AuditContext } from '../audit/audit-event.js';
 import type { Clock } from '../oauth/clock.js';
-import { InvalidClient, InvalidDpopProof, InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../oauth/errors.js';
+import { InvalidClient, InvalidDpopProof, InvalidRequest, UnauthorizedClient, UnsupportedGrantType, type OAuthError } from '../oauth/errors.js';
 import { sha256 } from '../oauth/hash.js';
 import { grantOfJti, isOpaqueFor } from './access-token.js';
 import { DEFAULT_INTROSPECTION_ALG, INTROSPECTION_JWT_TYP, introspectionJwtClaims } from './introspection-jwt.js';
@@ -32,6 +32,8 @@ export interface TokenServiceDeps {
   transaction: GrantContext['transaction'];
   /** False for clients whose refresh tokens are not rotated (FAPI 2.0, src/fapi/); every client rotates without it. */
   rotatesRefreshTokens?: (client: Client) => boolean;
+  /** A profile's demand for sender-constrained tokens (FAPI 2.0, src/fapi/): the refusal, or undefined. */
+  senderConstraintProblem?: (client: Client, constraint: { dpop: boolean; certificate: boolean }) => OAuthError | undefined;
   /** Pairwise subjects (src/subjects/); without it every client sees the local user id. */
   subjects?: SubjectMapper;
 }
@@ -87,6 +89,9 @@ export class TokenService {
     }
     // RFC 9449 §5.2: a client registered with dpop_bound_access_tokens never gets a bearer token.
     if (client.dpopBoundAccessTokens && !dpopJkt) throw new InvalidDpopProof('this client must send a DPoP proof');
+    // A profile may demand sender-constrained tokens (FAPI 2.0 SP §5.3.2.1: DPoP or mTLS, src/fapi/).
+    const unconstrained = this.deps.senderConstraintProblem?.(client, { dpop: dpopJkt !== undefined, certificate: false });
+    if (unconstrained) throw unconstrained;
     return handler.handle(this.context, client, params, request, dpopJkt);
   }
 
