@@ -8,6 +8,7 @@ import { ConfigError, isSqliteUrl } from './config/load.js';
 import { SecretHasher } from './clients/client-secret.js';
 import { ClientService } from './clients/client.service.js';
 import { ClientAuthenticator } from './clients/client-auth.js';
+import { clientCaBundle, mtlsEnabled } from './mtls/mtls-config.js';
 import { cachedClientStore } from './clients/cached-client.store.js';
 import { authorizationServerMetadata, openidConfiguration, type DiscoveryInput } from './discovery/metadata.js';
 import { initialKey } from './keys/initial-key.js';
@@ -153,6 +154,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       resources: config.auth.resources,
       registrationScopes: config.registration.allowedScopes,
       allowInsecureLoopback: config.outbound.allowInsecureLoopback,
+      mtlsEnabled: mtlsEnabled(config.server),
     };
     const projectDeps = (s: Stores) => ({
       projects: s.projects,
@@ -215,6 +217,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       issuer: config.server.issuer,
       outbound,
       throttle: clientAuthThrottle,
+      trustAnchors: clientCaBundle(config.server.mtls.clientCaFile),
     });
     const accounts = new AccountService({
       users: stores.users,
@@ -270,6 +273,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       issuer: config.server.issuer,
       transaction: (fn) => hotTransaction((tx) => fn(createGrantStores(tx))),
       subjects,
+      bindAllCertificates: config.server.mtls.boundAccessTokens,
     });
     // Back-Channel Logout: delivered apart from the request that ended the session (logout/backchannel-delivery.ts).
     const delivery = new BackchannelDelivery({
@@ -310,6 +314,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       accessTokenAlgs: [config.security.accessTokenAlg],
       registrationEnabled: config.registration.enabled,
       signupEnabled: config.signup.enabled,
+      mtls: mtlsEnabled(config.server) ? { endpointBaseUrl: config.server.mtls.endpointBaseUrl || undefined } : undefined,
     };
     return {
       config,

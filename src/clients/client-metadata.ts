@@ -7,6 +7,7 @@ import { redirectUriProblem, isLoopback } from '../oauth/redirect-uri.js';
 import { isScopeToken } from '../oauth/scope.js';
 import { oidcRegistrationFields, reconcileTypes } from './registration-rules.js';
 import { LOGOUT_METADATA_FIELDS, validateLogoutMetadata } from './logout-metadata.js';
+import { MTLS_METADATA_FIELDS, mtlsMetadataView, validateMtlsMetadata } from '../mtls/mtls-metadata.js';
 import { ACCESS_TOKEN_FORMATS, ASSERTION_ALGS, AUTH_METHODS, GRANT_TYPES, type AccessTokenFormat, type AuthMethod, type Client, type GrantType } from './client.js';
 
 export type ClientMetadataInput = Record<string, unknown>;
@@ -26,6 +27,8 @@ export interface MetadataContext {
   registrationScopes: readonly string[];
   /** `outbound.allowInsecureLoopback`: http logout URIs to a loopback host are accepted (development only). */
   allowInsecureLoopback?: boolean;
+  /** Mutual TLS is configured (server.tls or server.mtls.certificateHeader): RFC 8705 metadata is accepted. */
+  mtlsEnabled?: boolean;
 }
 
 export type ClientFields = Omit<
@@ -64,6 +67,7 @@ const KNOWN = new Set([
   'default_max_age',
   'require_auth_time',
   ...LOGOUT_METADATA_FIELDS,
+  ...MTLS_METADATA_FIELDS,
   'subject_type',
   'sector_identifier_uri',
   // handled by the service, not here
@@ -229,6 +233,7 @@ export function validateClientMetadata(input: ClientMetadataInput, ctx: Metadata
   if (skipConsent && !operator) fail('skip_consent', 'only an operator can mark a client first-party');
 
   const oidc = oidcRegistrationFields(input, authMethod, redirectUris);
+  const mtls = validateMtlsMetadata(input, authMethod, ctx.mtlsEnabled === true);
   // OpenID Connect Core §8; the sector itself is resolved by the service (src/subjects/sector.ts), which fetches.
   const subjectType = optionalString(input, 'subject_type') ?? 'public';
   if (subjectType !== 'public' && subjectType !== 'pairwise') fail('subject_type', 'must be public or pairwise');
@@ -276,6 +281,7 @@ export function validateClientMetadata(input: ClientMetadataInput, ctx: Metadata
     metadata,
     subjectType: subjectType as 'public' | 'pairwise',
     sectorIdentifierUri: sectorUri,
+    ...mtls,
   };
 }
 
@@ -300,6 +306,7 @@ export function clientMetadataView(c: Client): Record<string, unknown> {
     skip_consent: c.skipConsent,
     is_default: c.isDefault,
     ...c.metadata,
+    ...mtlsMetadataView(c),
   };
   if (c.tokenEndpointAuthSigningAlg) out['token_endpoint_auth_signing_alg'] = c.tokenEndpointAuthSigningAlg;
   if (c.jwks) out['jwks'] = c.jwks;

@@ -9,6 +9,7 @@ import * as m0006 from './migrations/0006-signed-responses.js';
 import * as m0007 from './migrations/0007-standard-claims.js';
 import * as m0008 from './migrations/0008-client-registration-metadata.js';
 import * as m0009 from './migrations/0009-opaque-access-tokens.js';
+import * as m0012 from './migrations/0012-mtls-client-auth.js';
 
 /** Every migration, in order. Names sort lexically; a new migration is one new line here. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007-standard-claims': m0007,
   '0008-client-registration-metadata': m0008,
   '0009-opaque-access-tokens': m0009,
+  '0012-mtls-client-auth': m0012,
 };
 
 function migrator(db: Db): Migrator {

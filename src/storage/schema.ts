@@ -92,6 +92,13 @@ export interface OAuthClientsTable {
   sector_host: string | null;
   /** Migration 0009: `jwt` or `opaque` (issue 13). */
   access_token_format: string;
+  /** Migration 0012: RFC 8705 §2.1.2, at most one set; §3.4 as 0/1. */
+  tls_client_auth_subject_dn: string | null;
+  tls_client_auth_san_dns: string | null;
+  tls_client_auth_san_uri: string | null;
+  tls_client_auth_san_ip: string | null;
+  tls_client_auth_san_email: string | null;
+  tls_client_certificate_bound_access_tokens: number;
 }
 
 export interface ClientSecretsTable {
@@ -160,6 +167,8 @@ export interface RefreshTokensTable {
   expires_at: number;
   used_at: number | null;
   revoked_at: number | null;
+  /** Migration 0012: RFC 8705 §4, a public client's refresh token bound to its certificate. */
+  cnf_x5t_s256: string | null;
 }
 
 export interface RevokedAccessTokensTable {

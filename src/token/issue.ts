@@ -10,7 +10,7 @@ import type { Client } from '../clients/client.js';
 import { sha256 } from '../oauth/hash.js';
 import { randomToken } from '../oauth/random.js';
 import { issueAccessToken } from './access-token.js';
-import type { GrantContext, GrantStores, TokenResponse } from './grants/index.js';
+import type { CertificateBinding, GrantContext, GrantStores, TokenResponse } from './grants/index.js';
 
 export interface UserGrantIssue {
   client: Client;
@@ -29,6 +29,8 @@ export interface UserGrantIssue {
   /** The grant's `claims` request parameter: its id_token member is released in the ID token. */
   claimsRequest: ClaimsRequest | null;
   parentHash: string | null;
+  /** RFC 8705: the certificate of the token request. */
+  binding?: CertificateBinding | undefined;
 }
 
 /** OpenID Connect Core §3.1.3.6: left half of the hash of the access token, the hash matching the JWS alg. */
@@ -48,7 +50,16 @@ export async function issueUserTokens(ctx: GrantContext, stores: GrantStores, i:
   // An opaque token's row is written in the grant's transaction: it commits with the code or rotation it spends.
   const { token } = await issueAccessToken(
     ctx.accessTokenMinter(i.client, aud, stores.tokens),
-    { iss: ctx.issuer, sub, aud, iat: now, client_id: i.client.clientId, scope, auth_time: i.authTime },
+    {
+      iss: ctx.issuer,
+      sub,
+      aud,
+      iat: now,
+      client_id: i.client.clientId,
+      scope,
+      auth_time: i.authTime,
+      ...(i.binding?.bindTo ? { cnf: { 'x5t#S256': i.binding.bindTo } } : {}),
+    },
     ttl,
     i.grantId,
   );
@@ -72,6 +83,8 @@ export async function issueUserTokens(ctx: GrantContext, stores: GrantStores, i:
       expiresAt: i.grantExpiresAt,
       usedAt: null,
       revokedAt: null,
+      // RFC 8705 §4: a public client's refresh token is bound to the certificate it was issued over.
+      certificateThumbprint: i.client.clientType === 'public' ? (i.binding?.presented ?? null) : null,
     });
     response.refresh_token = refresh;
   }

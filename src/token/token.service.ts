@@ -18,6 +18,9 @@ import { VerifiedTokenCache } from '../keys/verified-cache.js';
 import { GRANT_HANDLERS, type GrantContext, type TokenResponse } from './grants/index.js';
 import type { SubjectMapper } from '../subjects/pairwise.js';
 import type { TokenStore } from './token.store.js';
+import { bindingThumbprint } from '../mtls/binding.js';
+import { certificateThumbprint } from '../mtls/certificate.js';
+import type { PresentedCertificate } from '../mtls/mtls-auth.js';
 
 export interface TokenServiceDeps {
   keystore: Keystore;
@@ -32,6 +35,8 @@ export interface TokenServiceDeps {
   transaction: GrantContext['transaction'];
   /** Pairwise subjects (src/subjects/); without it every client sees the local user id. */
   subjects?: SubjectMapper;
+  /** server.mtls.boundAccessTokens: every token request with a client certificate gets bound tokens. */
+  bindAllCertificates?: boolean;
 }
 
 export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
@@ -63,7 +68,7 @@ export class TokenService {
   }
 
   /** Dispatches a token request to its grant handler. */
-  async exchange(client: Client, params: Record<string, string>, request?: AuditContext): Promise<TokenResponse> {
+  async exchange(client: Client, params: Record<string, string>, request?: AuditContext, certificate?: PresentedCertificate): Promise<TokenResponse> {
     const grantType = params['grant_type'];
     // RFC 6749 §5.2: a missing required parameter is invalid_request; an unknown grant type is unsupported.
     if (grantType === undefined) throw new InvalidRequest('grant_type is required');
@@ -72,7 +77,9 @@ export class TokenService {
     if (!client.grantTypes.includes(handler.grantType)) {
       throw new UnauthorizedClient(`the client is not allowed the ${grantType} grant`);
     }
-    return handler.handle(this.context, client, params, request);
+    const bindTo = bindingThumbprint(client, certificate, this.deps.bindAllCertificates === true);
+    const binding = certificate ? { bindTo, presented: certificateThumbprint(certificate.certificate) } : undefined;
+    return handler.handle(this.context, client, params, request, binding);
   }
 
   /**

@@ -15,6 +15,8 @@ export interface RefreshTokenRecord {
   expiresAt: number;
   usedAt: number | null;
   revokedAt: number | null;
+  /** RFC 8705 §4: the x5t#S256 of the certificate a public client's refresh token is bound to. */
+  certificateThumbprint?: string | null;
 }
 
 /** An opaque access token (issue 13): only its sha256 is stored, with the claims a JWT would have carried. */

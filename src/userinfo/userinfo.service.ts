@@ -5,6 +5,8 @@ import { releaseClaims } from '../claims/release.js';
 import type { Client } from '../clients/client.js';
 import { InsufficientScope, InvalidToken } from '../oauth/errors.js';
 import type { TokenService } from '../token/token.service.js';
+import { presentsBoundCertificate } from '../mtls/binding.js';
+import type { PresentedCertificate } from '../mtls/mtls-auth.js';
 
 export interface UserinfoDeps {
   tokens: TokenService;
@@ -26,9 +28,11 @@ export class UserinfoService {
    * Claims for the granted scopes, and the client the token was issued to (whose origins may read them); the
    * token must be valid, carry `openid`, and belong to an active user.
    */
-  async claims(accessToken: string): Promise<{ claims: Record<string, unknown>; clientId: string }> {
+  async claims(accessToken: string, certificate?: PresentedCertificate): Promise<{ claims: Record<string, unknown>; clientId: string }> {
     const claims = await this.deps.tokens.verifyAccessToken(accessToken);
     if (!claims) throw new InvalidToken('token invalid, expired or revoked');
+    // RFC 8705 §3: a certificate-bound token is accepted only over a connection with that certificate.
+    if (!presentsBoundCertificate(claims['cnf'], certificate)) throw new InvalidToken('the token is bound to another client certificate');
     const scopes = typeof claims['scope'] === 'string' ? claims['scope'].split(' ') : [];
     if (!scopes.includes('openid')) throw new InsufficientScope('openid');
     // The token's sub is the client's view of the user (pairwise or public); the grant names the local user.
@@ -46,8 +50,8 @@ export class UserinfoService {
    * The userinfo response: plain claims, or, for a client registered with `userinfo_signed_response_alg`, a JWT
    * signed with that alg carrying `iss` and `aud` (the client) besides the claims (OIDC Core §5.3.2).
    */
-  async respond(accessToken: string): Promise<{ clientId: string; claims: Record<string, unknown>; jwt?: string }> {
-    const { claims, clientId } = await this.claims(accessToken);
+  async respond(accessToken: string, certificate?: PresentedCertificate): Promise<{ clientId: string; claims: Record<string, unknown>; jwt?: string }> {
+    const { claims, clientId } = await this.claims(accessToken, certificate);
     const alg = (await this.deps.clients.find(clientId))?.userinfoSignedResponseAlg;
     if (!alg) return { clientId, claims };
     return { clientId, claims, jwt: this.deps.sign(alg, { ...claims, iss: this.deps.issuer, aud: clientId }) };

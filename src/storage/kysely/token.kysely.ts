@@ -20,6 +20,7 @@ const toRefresh = (r: Selectable<RefreshTokensTable>): RefreshTokenRecord => ({
   expiresAt: r.expires_at,
   usedAt: r.used_at,
   revokedAt: r.revoked_at,
+  certificateThumbprint: r.cnf_x5t_s256,
 });
 
 /** Parameters: jti, grant id. One indexed probe: denylisted, or issued from a revoked grant. */
@@ -80,7 +81,7 @@ const DELETE_OPAQUE = (db: Executor) => db.deleteFrom('opaque_access_tokens').wh
 
 const REFRESH_COLUMNS = [
   'token_hash', 'grant_id', 'client_id', 'user_id', 'scope', 'resource', 'auth_time', 'sid', 'amr',
-  'parent_hash', 'created_at', 'expires_at', 'used_at', 'revoked_at',
+  'parent_hash', 'created_at', 'expires_at', 'used_at', 'revoked_at', 'cnf_x5t_s256',
 ] as const;
 /** Parameters: REFRESH_COLUMNS, in order. */
 const INSERT_REFRESH = (db: Executor) =>
@@ -173,7 +174,7 @@ export function kyselyTokenStore(db: Executor): TokenStore & GrantTokenStore {
       // Same order as REFRESH_COLUMNS.
       await insertRefresh(
         t.tokenHash, t.grantId, t.clientId, t.userId, t.scope, t.resource, t.authTime, t.sid, t.amr,
-        t.parentHash, t.createdAt, t.expiresAt, t.usedAt, t.revokedAt,
+        t.parentHash, t.createdAt, t.expiresAt, t.usedAt, t.revokedAt, t.certificateThumbprint ?? null,
       );
     },
     async useRefreshToken(tokenHash, clientId, now, reuseInterval = 0) {

@@ -13,7 +13,7 @@ import type { GrantHandler, TokenResponse } from './index.js';
 
 export const authorizationCodeGrant: GrantHandler = {
   grantType: 'authorization_code',
-  async handle(ctx, client, params, request) {
+  async handle(ctx, client, params, request, binding) {
     const code = params['code'];
     if (!code) throw new InvalidRequest('code is required');
     const now = ctx.clock.now();
@@ -58,6 +58,7 @@ export const authorizationCodeGrant: GrantHandler = {
         nonce: c.nonce,
         claimsRequest: c.claims ? (JSON.parse(c.claims) as ClaimsRequest) : null,
         parentHash: null,
+        binding,
       });
     });
     if (result instanceof InvalidGrant) throw result;

@@ -6,7 +6,7 @@ import type { GrantHandler } from './index.js';
 /** RFC 6749 §4.4: the client acts on its own behalf; no refresh token (§4.4.3). */
 export const clientCredentialsGrant: GrantHandler = {
   grantType: 'client_credentials',
-  async handle(ctx, client, params) {
+  async handle(ctx, client, params, _request, binding) {
     const scopes = grantScopes(parseScope(params['scope']), client.scopes.filter((s) => s !== 'openid' && s !== 'offline_access'));
     const resource = params['resource'];
     // RFC 8707 §2: an absolute URI without fragment, and one this client may ask for.
@@ -25,6 +25,7 @@ export const clientCredentialsGrant: GrantHandler = {
         iat: ctx.clock.now(),
         client_id: client.clientId,
         scope,
+        ...(binding?.bindTo ? { cnf: { 'x5t#S256': binding.bindTo } } : {}),
       },
       ttl,
     );

@@ -46,11 +46,19 @@ export interface GrantContext {
   transaction<T>(fn: (stores: GrantStores) => Promise<T>): Promise<T>;
 }
 
+/** RFC 8705 (src/mtls/binding.ts): the certificate of the token request, as thumbprints. */
+export interface CertificateBinding {
+  /** x5t#S256 the access tokens are bound to (`cnf`), when they are. */
+  bindTo?: string | undefined;
+  /** x5t#S256 of the certificate presented, bound or not (a public client's refresh token, RFC 8705 §4). */
+  presented?: string | undefined;
+}
+
 /** One grant type, one file (node-oidc-provider lib/actions/grants). */
 export interface GrantHandler {
   grantType: GrantType;
   /** `request` is the audit context of the token request (replays and reuse are recorded). */
-  handle(ctx: GrantContext, client: Client, params: Record<string, string>, request?: AuditContext): Promise<TokenResponse>;
+  handle(ctx: GrantContext, client: Client, params: Record<string, string>, request?: AuditContext, binding?: CertificateBinding): Promise<TokenResponse>;
 }
 
 export const GRANT_HANDLERS = new Map<string, GrantHandler>(

@@ -11,7 +11,7 @@
 import type { ClaimsRequest } from '../../claims/claims-request.js';
 import { record } from '../../audit/audit-event.js';
 import { InvalidGrant, InvalidRequest, InvalidScope } from '../../oauth/errors.js';
-import { sha256 } from '../../oauth/hash.js';
+import { constantTimeEqual, sha256 } from '../../oauth/hash.js';
 import { parseScope } from '../../oauth/scope.js';
 import { issueUserTokens } from '../issue.js';
 import type { GrantHandler, TokenResponse } from './index.js';
@@ -27,7 +27,7 @@ class Refused extends Error {
 
 export const refreshTokenGrant: GrantHandler = {
   grantType: 'refresh_token',
-  async handle(ctx, client, params, request) {
+  async handle(ctx, client, params, request, binding) {
     const presented = params['refresh_token'];
     if (!presented) throw new InvalidRequest('refresh_token is required');
     const requested = parseScope(params['scope']);
@@ -52,6 +52,10 @@ export const refreshTokenGrant: GrantHandler = {
         const grantScopes = rt.scope.split(' ');
         if (requested.some((s) => !grantScopes.includes(s))) throw new Refused(new InvalidScope('scope may only narrow the original grant'));
         if (rt.expiresAt <= now) throw new Refused(new InvalidGrant('refresh token expired'));
+        // RFC 8705 §4: a public client's refresh token bound to a certificate is usable only with that certificate.
+        if (rt.certificateThumbprint && !(binding?.presented && constantTimeEqual(rt.certificateThumbprint, binding.presented))) {
+          throw new Refused(new InvalidGrant('refresh token is bound to another client certificate'));
+        }
         const grant = await stores.tokens.grantContext(rt.grantId);
         if (!grant || grant.revokedAt !== null) throw new Refused(new InvalidGrant('the grant was revoked'));
         if (grant.user.disabledAt !== null) throw new Refused(new InvalidGrant('the user is disabled'));
@@ -72,6 +76,7 @@ export const refreshTokenGrant: GrantHandler = {
           nonce: null,
           claimsRequest: grant.claims ? (JSON.parse(grant.claims) as ClaimsRequest) : null,
           parentHash: rt.tokenHash,
+          binding,
         });
       });
     } catch (err) {
