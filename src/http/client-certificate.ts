@@ -32,7 +32,7 @@ function decode(value: string, encoding: Config['server']['mtls']['certificateHe
     // Some proxies fold the PEM onto one line (spaces for newlines): rebuild the line breaks of the body.
     const body = /-----BEGIN CERTIFICATE-----(.+)-----END CERTIFICATE-----/s.exec(pem)?.[1];
     if (body === undefined) return undefined;
-    return parseCertificate(`-----BEGIN CERTIFICATE-----\n${body.replace(/\s+/g, '\n')}\n-----END CERTIFICATE-----\n`);
+    return parseCertificate(`-----BEGIN CERTIFICATE-----\n${body.trim().replace(/\s+/g, '\n')}\n-----END CERTIFICATE-----\n`);
   } catch {
     return undefined;
   }
