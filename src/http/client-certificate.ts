@@ -21,7 +21,12 @@ export function trustedPeer(trustProxy: Config['server']['trustProxy']): (addres
   if (typeof trustProxy === 'boolean') return () => trustProxy;
   // Fastify's hop count: the socket peer is hop 0, trusted when at least one hop is.
   if (typeof trustProxy === 'number') return () => trustProxy > 0;
-  const list: BlockList = metricsAllowList(trustProxy.split(',').map((s) => s.trim()).filter(Boolean));
+  let list: BlockList;
+  try {
+    list = metricsAllowList(trustProxy.split(',').map((s) => s.trim()).filter(Boolean));
+  } catch (err) {
+    throw new Error('server.trustProxy: with server.mtls.certificateHeader, use true, a hop count, or addresses/CIDRs (and `loopback`)', { cause: err });
+  }
   return (address) => list.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
 }
 
@@ -53,7 +58,7 @@ function intermediatesOf(socket: TLSSocket): X509Certificate[] {
 
 export function certificateSource(server: Pick<Config['server'], 'tls' | 'mtls' | 'trustProxy'>): CertificateSource {
   const header = server.mtls.certificateHeader;
-  const trusted = trustedPeer(server.trustProxy);
+  const trusted = header ? trustedPeer(server.trustProxy) : () => false;
   const encoding = server.mtls.certificateHeaderEncoding;
   return (request) => {
     const socket = request.raw.socket;

@@ -104,3 +104,19 @@ describe('self_signed_tls_client_auth, binding, metadata', () => {
     expect(validateMtlsMetadata({ tls_client_certificate_bound_access_tokens: true }, 'none', true).certificateBoundAccessTokens).toBe(true);
   });
 });
+
+describe('discovery', () => {
+  const input = { issuer: 'https://as.example.com', scopes: ['openid'], idTokenAlgs: ['RS256'], signingAlgs: ['RS256'], accessTokenAlgs: ['RS256'], registrationEnabled: false };
+  it('advertises RFC 8705 only when configured, aliases only when the base differs', async () => {
+    const { authorizationServerMetadata } = await import('../discovery/metadata.js');
+    const off = authorizationServerMetadata(input);
+    expect(off['token_endpoint_auth_methods_supported']).not.toContain('tls_client_auth');
+    expect(off['tls_client_certificate_bound_access_tokens']).toBeUndefined();
+    const same = authorizationServerMetadata({ ...input, mtls: { endpointBaseUrl: 'https://as.example.com' } });
+    expect(same['introspection_endpoint_auth_methods_supported']).toContain('self_signed_tls_client_auth');
+    expect(same['tls_client_certificate_bound_access_tokens']).toBe(true);
+    expect(same['mtls_endpoint_aliases']).toBeUndefined();
+    const aliased = authorizationServerMetadata({ ...input, mtls: { endpointBaseUrl: 'https://mtls.as.example.com' } });
+    expect(aliased['mtls_endpoint_aliases']).toMatchObject({ token_endpoint: 'https://mtls.as.example.com/oauth/token' });
+  });
+});
