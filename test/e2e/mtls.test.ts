@@ -194,6 +194,23 @@ describe.each(DIALECTS)('mutual TLS, Gatehouse terminating TLS (%s)', (dialect) 
     expect(claimsOf(rotated.json['access_token'] as string)['cnf']).toEqual({ 'x5t#S256': thumbprint(alice.cert) });
   });
 
+  it.skipIf(skip)('dynamic registration (RFC 7591) of a tls_client_auth client, which then authenticates', async () => {
+    const res = await undiciFetch(`${base}/oauth/register`, {
+      method: 'POST',
+      dispatcher: agent(),
+      headers: { 'content-type': 'application/json', authorization: 'Bearer test-initial-access-token-0123456789' },
+      body: JSON.stringify({ grant_types: ['client_credentials'], token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_san_dns: 'bob.example.com', tls_client_certificate_bound_access_tokens: true }),
+    });
+    const registered = (await res.json()) as Record<string, unknown>;
+    expect(res.status, JSON.stringify(registered)).toBe(201);
+    expect(registered).toMatchObject({ tls_client_auth_san_dns: 'bob.example.com', tls_client_certificate_bound_access_tokens: true });
+    expect(registered['client_secret']).toBeUndefined();
+    const ok = await post(`${base}/oauth/token`, { grant_type: 'client_credentials', client_id: registered['client_id'] as string }, agent(bob));
+    expect(ok.status).toBe(200);
+    expect(claimsOf(ok.json['access_token'] as string)['cnf']).toEqual({ 'x5t#S256': thumbprint(bob.cert) });
+    expect((await post(`${base}/oauth/token`, { grant_type: 'client_credentials', client_id: registered['client_id'] as string }, agent(alice))).status).toBe(401);
+  });
+
   it.skipIf(skip)('registration: exactly one subject field, and the metadata round-trips', async () => {
     const both = await dep.cli(['clients', 'create', '--grant', 'client_credentials', '--auth', 'tls_client_auth', '--tls-subject-dn', DN, '--tls-san-dns', 'a.example.com']);
     expect(both.code).not.toBe(0);
