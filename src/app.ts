@@ -8,6 +8,7 @@ import { ConfigError, isSqliteUrl } from './config/load.js';
 import { SecretHasher } from './clients/client-secret.js';
 import { ClientService } from './clients/client.service.js';
 import { ClientAuthenticator } from './clients/client-auth.js';
+import { clientCaBundle, mtlsEnabled } from './mtls/mtls-config.js';
 import { cachedClientStore } from './clients/cached-client.store.js';
 import { authorizationServerMetadata, openidConfiguration, type DiscoveryInput } from './discovery/metadata.js';
 import { initialKey } from './keys/initial-key.js';
@@ -166,6 +167,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       registrationScopes: config.registration.allowedScopes,
       allowInsecureLoopback: config.outbound.allowInsecureLoopback,
       fapi,
+      mtlsEnabled: mtlsEnabled(config.server),
     };
     const projectDeps = (s: Stores) => ({
       projects: s.projects,
@@ -232,6 +234,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       outbound,
       throttle: clientAuthThrottle,
       fapi,
+      trustAnchors: clientCaBundle(config.server.mtls.clientCaFile),
     });
     const accounts = new AccountService({
       users: stores.users,
@@ -302,6 +305,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       subjects,
       rotatesRefreshTokens: (client) => fapi.rotatesRefreshTokens(client),
       senderConstraintProblem: (client, constraint) => fapi.tokenProblem(client, constraint),
+      bindAllCertificates: config.server.mtls.boundAccessTokens,
     });
     // Back-Channel Logout: delivered apart from the request that ended the session (logout/backchannel-delivery.ts).
     const delivery = new BackchannelDelivery({
@@ -353,6 +357,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       signupEnabled: config.signup.enabled,
       parRequired: config.auth.par.required,
       dpopAlgs: config.auth.dpop.enabled ? DPOP_ALGS : undefined,
+      mtls: mtlsEnabled(config.server) ? { endpointBaseUrl: config.server.mtls.endpointBaseUrl || undefined } : undefined,
     };
     return {
       config,

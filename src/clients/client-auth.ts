@@ -13,6 +13,8 @@ import type { ClientService } from './client.service.js';
 import type { ClientStore } from './client.store.js';
 import type { SecretHasher } from './client-secret.js';
 import type { Fapi2Profile } from '../fapi/fapi2-profile.js';
+import { verifySelfSignedTlsClientAuth, verifyTlsClientAuth, type PresentedCertificate } from '../mtls/mtls-auth.js';
+import type { X509Certificate } from 'node:crypto';
 
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const MAX_ASSERTION_LIFETIME = 3600;
@@ -31,6 +33,8 @@ export interface ClientCredentials {
   params: Record<string, string>;
   /** The caller's address, for the failed-authentication limits. */
   ip?: string | undefined;
+  /** RFC 8705: the client certificate of the connection (or of a trusted proxy's header), if any. */
+  certificate?: PresentedCertificate | undefined;
 }
 
 interface AssertionReplayGuard {
@@ -53,14 +57,27 @@ export interface ClientAuthDeps {
   throttle?: LoginThrottle | undefined;
   /** FAPI 2.0 (src/fapi/): profile clients authenticate only with its methods and algorithms. */
   fapi?: Pick<Fapi2Profile, 'appliesTo' | 'assertionAlgs' | 'authenticationProblem'>;
+  /** RFC 8705 §2.1: the CAs tls_client_auth certificates must chain to (server.tls.clientCaFile). */
+  trustAnchors?: readonly X509Certificate[];
 }
 
 interface Presented {
   /** `jwt` = a client assertion; whether HMAC or signature is settled by the registered method. */
-  method: Exclude<AuthMethod, 'client_secret_jwt' | 'private_key_jwt'> | 'jwt';
+  method: Exclude<AuthMethod, 'client_secret_jwt' | 'private_key_jwt' | 'tls_client_auth' | 'self_signed_tls_client_auth'> | 'jwt' | 'mtls';
   clientId: string;
   secret?: string;
   assertion?: string;
+  /** `mtls`: a client_id and a client certificate; which mTLS method (or a public client) is the registration's. */
+  certificate?: PresentedCertificate;
+}
+
+const isMtlsMethod = (m: AuthMethod) => m === 'tls_client_auth' || m === 'self_signed_tls_client_auth';
+
+/** Whether what was presented is the registered method. A public client may present a certificate (RFC 8705 §4). */
+function presentedFits(presented: Presented['method'], registered: AuthMethod): boolean {
+  if (presented === 'jwt') return registered === 'client_secret_jwt' || registered === 'private_key_jwt';
+  if (presented === 'mtls') return isMtlsMethod(registered) || registered === 'none';
+  return presented === registered;
 }
 
 function formDecode(value: string): string {
@@ -144,10 +161,7 @@ export class ClientAuthenticator {
     const outsideProfile = this.deps.fapi?.authenticationProblem(client);
     if (outsideProfile) return fail(outsideProfile.description);
     const registered = client.tokenEndpointAuthMethod;
-    const jwtMethod = registered === 'client_secret_jwt' || registered === 'private_key_jwt';
-    if (presented.method === 'jwt' ? !jwtMethod : presented.method !== registered) {
-      return fail(`client is registered for ${registered}`);
-    }
+    if (!presentedFits(presented.method, registered)) return fail(`client is registered for ${registered}`);
     switch (registered) {
       case 'none':
         return client;
@@ -179,6 +193,26 @@ export class ClientAuthenticator {
           fail(`client assertion rejected: ${(err as Error).message}`),
         );
         return client;
+      case 'tls_client_auth':
+      case 'self_signed_tls_client_auth':
+        await this.verifyCertificate(client, presented.certificate).catch((err: unknown) => fail(`client certificate rejected: ${(err as Error).message}`));
+        return client;
+    }
+  }
+
+  /** RFC 8705 §2 through src/mtls/: the CA chain and subject, or the client's own keys (jwks or jwks_uri). */
+  private async verifyCertificate(client: Client, presented: PresentedCertificate | undefined): Promise<void> {
+    if (!presented) throw new Error('no client certificate');
+    if (client.tokenEndpointAuthMethod === 'tls_client_auth') {
+      verifyTlsClientAuth(client, presented, this.deps.trustAnchors ?? [], this.deps.clock.now());
+      return;
+    }
+    try {
+      verifySelfSignedTlsClientAuth(presented.certificate, (await this.keyDocument(client)).keys);
+    } catch (err) {
+      // The client may have rotated its keys since the JWKS was cached: fetch it once more (rate-limited).
+      if (!client.jwksUri) throw err;
+      verifySelfSignedTlsClientAuth(presented.certificate, (await this.keyDocument(client, JWKS_REFETCH_AFTER_MS)).keys);
     }
   }
 
@@ -214,6 +248,7 @@ export class ClientAuthenticator {
     const one = found[0];
     if (!one) {
       if (!p['client_id']) throw InvalidClient.challenge(false, 'no client authentication');
+      if (req.certificate) return { method: 'mtls', clientId: p['client_id'], certificate: req.certificate };
       return { method: 'none', clientId: p['client_id'] };
     }
     // RFC 6749 §3.2.1 / RFC 7523 §3: a client_id parameter, when sent, must name the authenticated client.
@@ -259,12 +294,19 @@ export class ClientAuthenticator {
   /** The client's keys: registered inline, or fetched from its jwks_uri through the outbound module only. */
   private async keySet(client: Client, maxCachedAgeMs?: number) {
     if (client.jwks) return createLocalJWKSet(client.jwks);
+    const doc = await this.keyDocument(client, maxCachedAgeMs);
+    let set = this.fetchedSets.get(doc);
+    if (!set) this.fetchedSets.set(doc, (set = createLocalJWKSet(doc)));
+    return set;
+  }
+
+  /** The client's JWK Set document: registered inline, or its jwks_uri through the outbound module (cached). */
+  private async keyDocument(client: Client, maxCachedAgeMs?: number): Promise<JSONWebKeySet> {
+    if (client.jwks) return client.jwks;
     const uri = client.jwksUri;
     if (!uri) throw new Error('client has no keys');
     const doc = await this.deps.outbound.fetchJson(uri, maxCachedAgeMs === undefined ? {} : { maxCachedAgeMs });
     if (!doc || typeof doc !== 'object' || !Array.isArray((doc as { keys?: unknown }).keys)) throw new Error('jwks_uri did not return a JWK Set');
-    let set = this.fetchedSets.get(doc);
-    if (!set) this.fetchedSets.set(doc, (set = createLocalJWKSet(doc as JSONWebKeySet)));
-    return set;
+    return doc as JSONWebKeySet;
   }
 }

@@ -8,6 +8,7 @@ import { isScopeToken } from '../oauth/scope.js';
 import { oidcRegistrationFields, reconcileTypes } from './registration-rules.js';
 import { LOGOUT_METADATA_FIELDS, validateLogoutMetadata } from './logout-metadata.js';
 import { FAPI2_PROFILE, type Fapi2Profile } from '../fapi/fapi2-profile.js';
+import { MTLS_METADATA_FIELDS, mtlsMetadataView, validateMtlsMetadata } from '../mtls/mtls-metadata.js';
 import { ACCESS_TOKEN_FORMATS, ASSERTION_ALGS, AUTH_METHODS, GRANT_TYPES, type AccessTokenFormat, type AuthMethod, type Client, type GrantType } from './client.js';
 
 export type ClientMetadataInput = Record<string, unknown>;
@@ -29,6 +30,8 @@ export interface MetadataContext {
   allowInsecureLoopback?: boolean;
   /** The FAPI 2.0 rules a profile client's metadata must meet (src/fapi/). */
   fapi?: Fapi2Profile;
+  /** Mutual TLS is configured (server.tls or server.mtls.certificateHeader): RFC 8705 metadata is accepted. */
+  mtlsEnabled?: boolean;
 }
 
 export type ClientFields = Omit<
@@ -70,6 +73,7 @@ const KNOWN = new Set([
   'require_auth_time',
   'dpop_bound_access_tokens',
   ...LOGOUT_METADATA_FIELDS,
+  ...MTLS_METADATA_FIELDS,
   'subject_type',
   'sector_identifier_uri',
   // handled by the service, not here
@@ -240,6 +244,7 @@ export function validateClientMetadata(input: ClientMetadataInput, ctx: Metadata
   if (skipConsent && !operator) fail('skip_consent', 'only an operator can mark a client first-party');
 
   const oidc = oidcRegistrationFields(input, authMethod, redirectUris);
+  const mtls = validateMtlsMetadata(input, authMethod, ctx.mtlsEnabled === true);
   // OpenID Connect Core §8; the sector itself is resolved by the service (src/subjects/sector.ts), which fetches.
   const subjectType = optionalString(input, 'subject_type') ?? 'public';
   if (subjectType !== 'public' && subjectType !== 'pairwise') fail('subject_type', 'must be public or pairwise');
@@ -290,6 +295,7 @@ export function validateClientMetadata(input: ClientMetadataInput, ctx: Metadata
     subjectType: subjectType as 'public' | 'pairwise',
     sectorIdentifierUri: sectorUri,
     ...(dpopBound ? { dpopBoundAccessTokens: true } : {}),
+    ...mtls,
   };
   // Issue 11: a client under the FAPI 2.0 profile (by its metadata, or every client) must meet its rules.
   const fapiProblem = ctx.fapi?.clientProblem(fields);
@@ -320,6 +326,7 @@ export function clientMetadataView(c: Client): Record<string, unknown> {
     skip_consent: c.skipConsent,
     is_default: c.isDefault,
     ...c.metadata,
+    ...mtlsMetadataView(c),
   };
   if (c.tokenEndpointAuthSigningAlg) out['token_endpoint_auth_signing_alg'] = c.tokenEndpointAuthSigningAlg;
   if (c.jwks) out['jwks'] = c.jwks;

@@ -6,8 +6,23 @@ export const AUTH_METHODS = [
   'client_secret_post',
   'client_secret_jwt',
   'private_key_jwt',
+  'tls_client_auth',
+  'self_signed_tls_client_auth',
 ] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
+
+/** RFC 8705 §2: mutual-TLS client authentication (src/mtls/), advertised only when mTLS is configured. */
+export const MTLS_AUTH_METHODS = ['tls_client_auth', 'self_signed_tls_client_auth'] as const satisfies readonly AuthMethod[];
+
+/** RFC 8705 §2.1.2: the certificate field a tls_client_auth client is registered with (exactly one). */
+export const TLS_CLIENT_AUTH_FIELDS = [
+  'tls_client_auth_subject_dn',
+  'tls_client_auth_san_dns',
+  'tls_client_auth_san_uri',
+  'tls_client_auth_san_ip',
+  'tls_client_auth_san_email',
+] as const;
+export type TlsClientAuthField = (typeof TLS_CLIENT_AUTH_FIELDS)[number];
 
 export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
@@ -86,6 +101,10 @@ export interface Client {
   sectorIdentifierUri?: string | null;
   /** The sector host the pairwise `sub` is computed for, fixed at registration (src/subjects/sector.ts). */
   sectorHost?: string | null;
+  /** RFC 8705 §2.1.2 (src/mtls/): the one certificate field and value tls_client_auth expects. */
+  tlsClientAuth?: { field: TlsClientAuthField; value: string } | null;
+  /** RFC 8705 §3: access tokens issued over mTLS carry `cnf.x5t#S256`; requests without a certificate are refused. */
+  certificateBoundAccessTokens?: boolean;
   createdAt: number;
   updatedAt: number;
 }

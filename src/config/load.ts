@@ -188,7 +188,14 @@ function normalise(raw: RawConfig, source: string, base: string, createDatabase:
     throw new ConfigError('security.encryptionKey: must be base64 of 32 bytes');
   }
   // Without an explicit issuer the local URL of the configured port: `serve --port N` then advertises port N.
-  const issuer = issuerUrl(raw.server.issuer || `http://localhost:${raw.server.port}`);
+  const tls = raw.server.tls;
+  if (Boolean(tls.certFile) !== Boolean(tls.keyFile)) throw new ConfigError('server.tls: certFile and keyFile go together');
+  const file = (value: string) => (value ? resolve(base, value) : '');
+  const issuer = issuerUrl(raw.server.issuer || `${tls.certFile ? 'https' : 'http'}://localhost:${raw.server.port}`);
+  const mtls = { ...raw.server.mtls, clientCaFile: file(raw.server.mtls.clientCaFile || raw.server.tls.clientCaFile) };
+  if (mtls.certificateHeader && !/^[a-z0-9-]+$/i.test(mtls.certificateHeader)) throw new ConfigError('server.mtls.certificateHeader: must be a header name');
+  mtls.certificateHeader = mtls.certificateHeader.toLowerCase();
+  if (mtls.endpointBaseUrl) mtls.endpointBaseUrl = issuerUrl(mtls.endpointBaseUrl);
   for (const [i, r] of raw.auth.resources.entries()) {
     if (!URL.canParse(r) || r.includes('#')) throw new ConfigError(`auth.resources[${i}]: must be an absolute URI without fragment`);
   }
@@ -199,7 +206,7 @@ function normalise(raw: RawConfig, source: string, base: string, createDatabase:
     }
   }
   const config: Config = {
-    server: { ...raw.server, issuer },
+    server: { ...raw.server, issuer, tls: { certFile: file(tls.certFile), keyFile: file(tls.keyFile), clientCaFile: file(tls.clientCaFile) }, mtls },
     database: { url: dbUrl, poolSize: raw.database.poolSize, schema: raw.database.schema },
     auth: {
       sessionSecret,

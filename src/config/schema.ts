@@ -48,6 +48,42 @@ export const ConfigSchema = Type.Object(
           },
           { default: {}, additionalProperties: false },
         ),
+        tls: Type.Object(
+          {
+            certFile: Type.String({
+              default: '',
+              description: 'PEM server certificate (chain); when set Gatehouse terminates TLS itself and the default issuer is https (paths are relative to this file)',
+            }),
+            keyFile: Type.String({ default: '', description: 'PEM private key of certFile' }),
+            clientCaFile: Type.String({
+              default: '',
+              description: 'PEM bundle of the CAs client certificates for tls_client_auth must chain to (RFC 8705 §2.1); also hinted in the TLS handshake',
+            }),
+          },
+          { default: {}, additionalProperties: false },
+        ),
+        mtls: Type.Object(
+          {
+            certificateHeader: Type.String({
+              default: '',
+              description: 'reverse-proxy mode: the request header carrying the client certificate (e.g. x-client-cert); honoured only from server.trustProxy addresses, ignored from anyone else',
+            }),
+            certificateHeaderEncoding: Type.Union([Type.Literal('urlencoded-pem'), Type.Literal('pem'), Type.Literal('base64-der')], {
+              default: 'urlencoded-pem',
+              description: 'how the header encodes the certificate: urlencoded-pem (nginx $ssl_client_escaped_cert), pem, or base64-der',
+            }),
+            clientCaFile: Type.String({ default: '', description: 'CA bundle for tls_client_auth in reverse-proxy mode (default: server.tls.clientCaFile)' }),
+            endpointBaseUrl: Type.String({
+              default: '',
+              description: 'when mTLS is served on another base URL than the issuer, discovery advertises mtls_endpoint_aliases under it (RFC 8705 §5)',
+            }),
+            boundAccessTokens: Type.Boolean({
+              default: false,
+              description: 'bind the access tokens of every token request made with a client certificate (cnf x5t#S256), not only of clients registered with tls_client_certificate_bound_access_tokens',
+            }),
+          },
+          { default: {}, additionalProperties: false },
+        ),
         openapi: Type.Object(
           {
             enabled: Type.Boolean({
@@ -342,6 +378,10 @@ export interface Config {
     shutdownTimeout: number;
     metrics: { allowFrom: string[]; bearerToken: string; port: number; host: string };
     openapi: { enabled: boolean; ui: boolean; strict: boolean };
+    /** Paths resolved against the config file's directory; empty = off. */
+    tls: { certFile: string; keyFile: string; clientCaFile: string };
+    /** RFC 8705 (src/mtls/); clientCaFile resolved, falling back to tls.clientCaFile. */
+    mtls: RawConfig['server']['mtls'];
   };
   readonly database: { url: string; poolSize: number; schema?: string | undefined };
   readonly auth: {

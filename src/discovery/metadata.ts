@@ -16,17 +16,40 @@ export interface DiscoveryInput {
   parRequired?: boolean;
   /** RFC 9449 §5.1: the DPoP proof algs, when DPoP is on. */
   dpopAlgs?: readonly string[] | undefined;
+  /** RFC 8705 is configured (a TLS listener or a trusted proxy's header); endpointBaseUrl when it differs. */
+  mtls?: { endpointBaseUrl?: string | undefined } | undefined;
 }
 
 import { supportedClaims } from '../claims/catalogue.js';
-import { ASSERTION_ALGS, AUTH_METHODS as ALL_METHODS } from '../clients/client.js';
+import { ASSERTION_ALGS, AUTH_METHODS as ALL_METHODS, MTLS_AUTH_METHODS } from '../clients/client.js';
 import { JARM_MODES } from '../jarm/jarm.js';
 import { REQUEST_OBJECT_ALGS } from '../clients/registration-rules.js';
 
-const AUTH_METHODS = ALL_METHODS.filter((m) => m !== 'none');
+const isMtls = (m: string) => (MTLS_AUTH_METHODS as readonly string[]).includes(m);
+
+/** RFC 8705 §3.3 and §5: bound tokens, and the endpoint aliases when mTLS is served on another base URL. */
+function mtlsMetadata(input: DiscoveryInput): Record<string, unknown> {
+  const base = input.mtls?.endpointBaseUrl;
+  if (!input.mtls) return {};
+  return {
+    tls_client_certificate_bound_access_tokens: true,
+    ...(base && base !== input.issuer
+      ? {
+          mtls_endpoint_aliases: {
+            token_endpoint: `${base}/oauth/token`,
+            revocation_endpoint: `${base}/oauth/revoke`,
+            introspection_endpoint: `${base}/oauth/introspect`,
+            userinfo_endpoint: `${base}/oauth/userinfo`,
+          },
+        }
+      : {}),
+  };
+}
 
 export function authorizationServerMetadata(input: DiscoveryInput): Record<string, unknown> {
   const url = (path: string) => `${input.issuer}${path}`;
+  // The mTLS methods only when mTLS is configured (RFC 8705 §2.3).
+  const AUTH_METHODS = ALL_METHODS.filter((m) => m !== 'none' && (input.mtls !== undefined || !isMtls(m)));
   return {
     issuer: input.issuer,
     authorization_endpoint: url('/oauth/authorize'),
@@ -57,6 +80,7 @@ export function authorizationServerMetadata(input: DiscoveryInput): Record<strin
     subject_types_supported: ['public', 'pairwise'],
     id_token_signing_alg_values_supported: input.idTokenAlgs,
     ...(input.dpopAlgs ? { dpop_signing_alg_values_supported: input.dpopAlgs } : {}),
+    ...mtlsMetadata(input),
   };
 }
 

@@ -10,6 +10,8 @@ import { InsufficientScope, InvalidRequest, InvalidToken } from '../oauth/errors
 import { administersAnything, type Actor, type Authority } from '../projects/authority.js';
 import { ProjectErrors } from '../projects/errors.js';
 import { bearerToken } from './bearer.js';
+import { certificateSource } from './client-certificate.js';
+import { presentsBoundCertificate } from '../mtls/binding.js';
 
 const authorities = new WeakMap<FastifyRequest, Authority>();
 
@@ -21,10 +23,13 @@ export function requestAuthority(request: FastifyRequest): Authority {
 }
 
 export function requireAdmin(c: Container) {
+  const certificateOf = certificateSource(c.config.server);
   return async (request: FastifyRequest) => {
     const token = bearerToken(request);
     const claims = token ? await c.tokens.verifyAccessToken(token) : undefined;
     if (!claims || typeof claims.sub !== 'string') throw new InvalidToken('a valid bearer access token is required');
+    // RFC 8705 §3: a certificate-bound token only with its certificate.
+    if (!presentsBoundCertificate(claims['cnf'], certificateOf(request))) throw new InvalidToken('the token is bound to another client certificate');
     const scopes = typeof claims['scope'] === 'string' ? claims['scope'].split(' ') : [];
     if (!scopes.includes('admin')) throw new InsufficientScope('admin');
     let actor: Actor;

@@ -3,6 +3,7 @@
  * no-store, CORS) and the admin API. Routes are thin: parse, call one service, shape the reply.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Container } from '../app.js';
 import { parseForm } from '../oauth/params.js';
@@ -38,8 +39,32 @@ export interface ServerOptions {
   onRoute?: (url: string) => void;
 }
 
+/**
+ * server.tls: Gatehouse terminates TLS itself. RFC 8705: the client certificate is requested of every client
+ * but not required, so one listener serves browsers and mTLS clients alike; whether a certificate is good is
+ * decided per client by src/mtls/, never by the handshake.
+ */
+function httpsOptions(tls: Container['config']['server']['tls'], http: { headersTimeout: number; connectionsCheckingInterval: number }) {
+  if (!tls.certFile) return {};
+  return {
+    https: {
+      // The slow-client limits of the http listener hold for the https one too.
+      ...http,
+      cert: readFileSync(tls.certFile),
+      key: readFileSync(tls.keyFile),
+      ...(tls.clientCaFile ? { ca: readFileSync(tls.clientCaFile) } : {}),
+      requestCert: true,
+      rejectUnauthorized: false,
+    },
+  };
+}
+
 export async function buildServer(c: Container, options: ServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
+    ...httpsOptions(c.config.server.tls, {
+      headersTimeout: c.config.server.headersTimeout * 1000,
+      connectionsCheckingInterval: Math.min(1000, c.config.server.headersTimeout * 500),
+    }),
     logger: {
       level: c.config.server.logLevel,
       redact: { paths: REDACTED_PATHS, censor: REDACTED },

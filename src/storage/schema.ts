@@ -95,6 +95,13 @@ export interface OAuthClientsTable {
   access_token_format: string;
   fapi_profile: string | null;
   require_pushed_authorization_requests: number;
+  /** Migration 0012: RFC 8705 §2.1.2, at most one set; §3.4 as 0/1. */
+  tls_client_auth_subject_dn: string | null;
+  tls_client_auth_san_dns: string | null;
+  tls_client_auth_san_uri: string | null;
+  tls_client_auth_san_ip: string | null;
+  tls_client_auth_san_email: string | null;
+  tls_client_certificate_bound_access_tokens: number;
 }
 
 export interface ClientSecretsTable {
@@ -167,6 +174,8 @@ export interface RefreshTokensTable {
   revoked_at: number | null;
   /** RFC 9449 §5: the key a public client's family is bound to (migration 0011). */
   dpop_jkt: string | null;
+  /** Migration 0012: RFC 8705 §4, a public client's refresh token bound to its certificate. */
+  cnf_x5t_s256: string | null;
 }
 
 export interface RevokedAccessTokensTable {

@@ -10,7 +10,7 @@ import type { Client } from '../clients/client.js';
 import { sha256 } from '../oauth/hash.js';
 import { randomToken } from '../oauth/random.js';
 import { issueAccessToken } from './access-token.js';
-import type { GrantContext, TokenResponse } from './grants/index.js';
+import type { CertificateBinding, GrantContext, TokenResponse } from './grants/index.js';
 import type { GrantTokenStore, TokenStore } from './token.store.js';
 
 export interface UserGrantIssue {
@@ -38,6 +38,8 @@ export interface UserGrantIssue {
   dpopJkt: string | null;
   /** RFC 9449 §5: the key the refresh token family is bound to (public clients only), null when unbound. */
   refreshJkt: string | null;
+  /** RFC 8705: the certificate of the token request. */
+  binding?: CertificateBinding | undefined;
 }
 
 /**
@@ -63,7 +65,7 @@ export async function issueUserTokens(ctx: GrantContext, store: IssueStore, i: U
   // An opaque token's row is written in the grant's transaction: it commits with the code or rotation it spends.
   const { token } = await issueAccessToken(
     ctx.accessTokenMinter(i.client, aud, store),
-    { iss: ctx.issuer, sub, aud, iat: now, client_id: i.client.clientId, scope, auth_time: i.authTime, ...(i.dpopJkt ? { cnf: { jkt: i.dpopJkt } } : {}) },
+    { iss: ctx.issuer, sub, aud, iat: now, client_id: i.client.clientId, scope, auth_time: i.authTime, ...confirmation(i.dpopJkt, i.binding?.bindTo) },
     ttl,
     i.grantId,
   );
@@ -93,6 +95,8 @@ export async function issueUserTokens(ctx: GrantContext, store: IssueStore, i: U
       usedAt: null,
       revokedAt: null,
       dpopJkt: i.refreshJkt,
+      // RFC 8705 §4: a public client's refresh token is bound to the certificate it was issued over.
+      certificateThumbprint: i.client.clientType === 'public' ? (i.binding?.presented ?? null) : null,
     });
     response.refresh_token = refresh;
   }
@@ -127,4 +131,15 @@ export async function issueUserTokens(ctx: GrantContext, store: IssueStore, i: U
  */
 export function bindsRefreshToken(client: Client, dpopJkt: string | undefined): string | null {
   return dpopJkt && client.clientType === 'public' ? dpopJkt : null;
+}
+
+/**
+ * The `cnf` of an access token (RFC 7800): the DPoP key (RFC 9449 §6, `jkt`) and the client certificate (RFC
+ * 8705 §3.1, `x5t#S256`) it is bound to; both when the request used both. Spread into the claims.
+ */
+export function confirmation(dpopJkt: string | null | undefined, certificate: string | undefined): { cnf?: Record<string, string> } {
+  const cnf: Record<string, string> = {};
+  if (dpopJkt) cnf['jkt'] = dpopJkt;
+  if (certificate) cnf['x5t#S256'] = certificate;
+  return Object.keys(cnf).length ? { cnf } : {};
 }

@@ -18,6 +18,9 @@ import { VerifiedTokenCache } from '../keys/verified-cache.js';
 import { GRANT_HANDLERS, type GrantContext, type TokenResponse } from './grants/index.js';
 import type { SubjectMapper } from '../subjects/pairwise.js';
 import type { GrantTokenStore, TokenStore } from './token.store.js';
+import { bindingThumbprint } from '../mtls/binding.js';
+import { certificateThumbprint } from '../mtls/certificate.js';
+import type { PresentedCertificate } from '../mtls/mtls-auth.js';
 
 export interface TokenServiceDeps {
   keystore: Keystore;
@@ -36,6 +39,8 @@ export interface TokenServiceDeps {
   senderConstraintProblem?: (client: Client, constraint: { dpop: boolean; certificate: boolean }) => OAuthError | undefined;
   /** Pairwise subjects (src/subjects/); without it every client sees the local user id. */
   subjects?: SubjectMapper;
+  /** server.mtls.boundAccessTokens: every token request with a client certificate gets bound tokens. */
+  bindAllCertificates?: boolean;
 }
 
 export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
@@ -75,10 +80,16 @@ export class TokenService {
   }
 
   /**
-   * Dispatches a token request to its grant handler. `dpopJkt`: the key thumbprint of the request's verified
-   * DPoP proof (src/dpop/), which the issued access token is bound to.
+   * Dispatches a token request to its grant handler, with what it proved possession of: the key of its verified
+   * DPoP proof (src/dpop/) and its client certificate (src/mtls/), which the issued tokens are bound to.
    */
-  async exchange(client: Client, params: Record<string, string>, request?: AuditContext, dpopJkt?: string): Promise<TokenResponse> {
+  async exchange(
+    client: Client,
+    params: Record<string, string>,
+    request?: AuditContext,
+    proof: { dpopJkt?: string | undefined; certificate?: PresentedCertificate | undefined } = {},
+  ): Promise<TokenResponse> {
+    const { dpopJkt, certificate } = proof;
     const grantType = params['grant_type'];
     // RFC 6749 §5.2: a missing required parameter is invalid_request; an unknown grant type is unsupported.
     if (grantType === undefined) throw new InvalidRequest('grant_type is required');
@@ -90,9 +101,11 @@ export class TokenService {
     // RFC 9449 §5.2: a client registered with dpop_bound_access_tokens never gets a bearer token.
     if (client.dpopBoundAccessTokens && !dpopJkt) throw new InvalidDpopProof('this client must send a DPoP proof');
     // A profile may demand sender-constrained tokens (FAPI 2.0 SP §5.3.2.1: DPoP or mTLS, src/fapi/).
-    const unconstrained = this.deps.senderConstraintProblem?.(client, { dpop: dpopJkt !== undefined, certificate: false });
+    const unconstrained = this.deps.senderConstraintProblem?.(client, { dpop: dpopJkt !== undefined, certificate: certificate !== undefined });
     if (unconstrained) throw unconstrained;
-    return handler.handle(this.context, client, params, request, dpopJkt);
+    const bindTo = bindingThumbprint(client, certificate, this.deps.bindAllCertificates === true);
+    const binding = certificate ? { bindTo, presented: certificateThumbprint(certificate.certificate) } : undefined;
+    return handler.handle(this.context, client, params, request, { dpopJkt, certificate: binding });
   }
 
   /**

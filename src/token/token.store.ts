@@ -18,6 +18,8 @@ export interface RefreshTokenRecord {
   revokedAt: number | null;
   /** RFC 9449 §5: the DPoP key thumbprint a public client's family is bound to; refreshing needs a proof with it. */
   dpopJkt?: string | null;
+  /** RFC 8705 §4: the x5t#S256 of the certificate a public client's refresh token is bound to. */
+  certificateThumbprint?: string | null;
 }
 
 /** An opaque access token (issue 13): only its sha256 is stored, with the claims a JWT would have carried. */

@@ -115,6 +115,8 @@ export async function createDeployment(dialect: Dialect, extra: Record<string, u
   }
   const configPath = join(dir, 'config.yaml');
   writeFileSync(configPath, stringify(config));
+  // An https issuer (server.tls) is served and reached over https.
+  const scheme = new URL(config.server.issuer).protocol.slice(0, -1);
   const cli = (args: string[]) => runCli([...args, '--config', configPath]);
   const migrated = await cli(['migrate']);
   if (migrated.code !== 0) throw new Error(`migrate failed: ${migrated.stderr}${migrated.stdout}`);
@@ -123,11 +125,11 @@ export async function createDeployment(dialect: Dialect, extra: Record<string, u
     dialect,
     dir,
     configPath,
-    issuer,
+    issuer: config.server.issuer,
     port,
     cli,
     async serve(p = port) {
-      const server = await startServe(configPath, p);
+      const server = await startServe(configPath, p, scheme);
       processes.push(server);
       return server;
     },
@@ -141,7 +143,7 @@ export async function createDeployment(dialect: Dialect, extra: Record<string, u
   };
 }
 
-function startServe(configPath: string, port: number): Promise<ServerProcess> {
+function startServe(configPath: string, port: number, scheme = 'http'): Promise<ServerProcess> {
   const proc = spawn(process.execPath, [BIN, 'serve', '--config', configPath, '--port', String(port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -154,7 +156,7 @@ function startServe(configPath: string, port: number): Promise<ServerProcess> {
       if (out.includes('READY ')) {
         clearTimeout(timer);
         res({
-          url: `http://127.0.0.1:${port}`,
+          url: `${scheme}://127.0.0.1:${port}`,
           proc,
           output: () => out,
           async stop() {

@@ -14,7 +14,17 @@ const OPTIONS = {
   grant: { type: 'string', multiple: true, value: 'GRANT', description: 'a grant type: authorization_code, refresh_token, client_credentials (default client_credentials without redirect URIs)' },
   scope: { type: 'string', value: '"A B"', description: 'the scopes the client may request, space-separated' },
   resource: { type: 'string', multiple: true, value: 'URI', description: 'a resource (RFC 8707 audience) the client may request' },
-  auth: { type: 'string', value: 'METHOD', description: 'token_endpoint_auth_method: client_secret_basic (default), client_secret_post, client_secret_jwt, private_key_jwt, none' },
+  auth: {
+    type: 'string',
+    value: 'METHOD',
+    description: 'token_endpoint_auth_method: client_secret_basic (default), client_secret_post, client_secret_jwt, private_key_jwt, tls_client_auth, self_signed_tls_client_auth, none',
+  },
+  'tls-subject-dn': { type: 'string', value: 'DN', description: 'tls_client_auth_subject_dn: the RFC 4514 subject of the client certificate (tls_client_auth)' },
+  'tls-san-dns': { type: 'string', value: 'NAME', description: 'tls_client_auth_san_dns: a dNSName SAN of the client certificate (tls_client_auth)' },
+  'tls-san-uri': { type: 'string', value: 'URI', description: 'tls_client_auth_san_uri: a URI SAN of the client certificate (tls_client_auth)' },
+  'tls-san-ip': { type: 'string', value: 'IP', description: 'tls_client_auth_san_ip: an iPAddress SAN of the client certificate (tls_client_auth)' },
+  'tls-san-email': { type: 'string', value: 'EMAIL', description: 'tls_client_auth_san_email: an rfc822Name SAN of the client certificate (tls_client_auth)' },
+  'certificate-bound-tokens': { type: 'boolean', description: 'tls_client_certificate_bound_access_tokens: access tokens bound to the client certificate (RFC 8705 §3)' },
   public: { type: 'boolean', description: 'a public client (token_endpoint_auth_method none)' },
   'no-pkce': { type: 'boolean', description: 'do not require PKCE (confidential clients only)' },
   'skip-consent': { type: 'boolean', description: 'a first-party client: no consent page' },
@@ -86,6 +96,16 @@ function metadataFrom(values: ReturnType<typeof parse<typeof OPTIONS>>['values']
   if (values['frontchannel-logout-session-required']) m['frontchannel_logout_session_required'] = true;
   if (values['subject-type']) m['subject_type'] = values['subject-type'];
   if (values['sector-identifier-uri']) m['sector_identifier_uri'] = values['sector-identifier-uri'];
+  for (const [flag, field] of [
+    ['tls-subject-dn', 'tls_client_auth_subject_dn'],
+    ['tls-san-dns', 'tls_client_auth_san_dns'],
+    ['tls-san-uri', 'tls_client_auth_san_uri'],
+    ['tls-san-ip', 'tls_client_auth_san_ip'],
+    ['tls-san-email', 'tls_client_auth_san_email'],
+  ] as const) {
+    if (values[flag]) m[field] = values[flag];
+  }
+  if (values['certificate-bound-tokens']) m['tls_client_certificate_bound_access_tokens'] = true;
   if (m['grant_types'] && !values.grant) return m;
   if (!m['grant_types'] && !m['redirect_uris']) m['grant_types'] = ['client_credentials'];
   return m;

@@ -53,7 +53,7 @@ export const serveCommand: Command = async (argv) => {
     const demo = config.seeder.demoClient;
     process.stdout.write(
       [
-        `Gatehouse is listening on http://${config.server.host}:${port}`,
+        `Gatehouse is listening on ${config.server.tls.certFile ? 'https' : 'http'}://${config.server.host}:${port}`,
         `issuer: ${config.server.issuer}`,
         `discovery: ${config.server.issuer}/.well-known/openid-configuration`,
         ...(metricsServer ? [`metrics: http://${metrics.host}:${metrics.port}/metrics`] : []),

@@ -5,6 +5,7 @@ import { singleValued } from '../../oauth/params.js';
 import { acceptsIntrospectionJwt, INTROSPECTION_JWT_MEDIA_TYPE } from '../../token/introspection-jwt.js';
 import type { CorsGate } from '../plugins/cors.js';
 import { auditContext } from '../audit-context.js';
+import { certificateSource } from '../client-certificate.js';
 import { introspectSchema, parSchema, revokeSchema, tokenSchema } from '../schemas/oauth.js';
 
 const FORM = 'application/x-www-form-urlencoded';
@@ -12,23 +13,26 @@ const FORM = 'application/x-www-form-urlencoded';
 /** The token, PAR, introspection and revocation endpoints: form in, client authenticated, one service call, JSON out. */
 export function tokenRoutes(app: FastifyInstance, c: Container, cors: CorsGate): void {
   const issuer = c.config.server.issuer;
+  const certificateOf = certificateSource(c.config.server);
 
   const authenticate = async (request: FastifyRequest, reply: FastifyReply, path: string) => {
     if (!request.headers['content-type']?.toLowerCase().startsWith(FORM)) {
       throw new InvalidRequest(`the request body must be ${FORM}`);
     }
     const params = singleValued(request.body);
-    const client = await c.clientAuth.authenticate({ authorization: request.headers.authorization, params, ip: request.ip }, `${issuer}${path}`);
+    const certificate = certificateOf(request);
+    const credentials = { authorization: request.headers.authorization, params, ip: request.ip, certificate };
+    const client = await c.clientAuth.authenticate(credentials, `${issuer}${path}`);
     await cors.forClient(request, reply, client);
-    return { client, params };
+    return { client, params, certificate };
   };
 
   app.post('/oauth/token', { schema: tokenSchema }, async (request, reply) => {
-    const { client, params } = await authenticate(request, reply, '/oauth/token');
+    const { client, params, certificate } = await authenticate(request, reply, '/oauth/token');
     // RFC 9449 §5, §8: the proof binds the tokens; every answer to a DPoP request carries the current nonce.
     if (request.headers.dpop !== undefined && c.dpop.enabled) reply.header('dpop-nonce', c.dpop.nonce());
     const proof = await c.dpop.verify({ header: request.headers.dpop, method: 'POST', path: '/oauth/token' });
-    return reply.send(await c.tokens.exchange(client, params, auditContext(request, { type: 'client', id: client.clientId }), proof?.jkt));
+    return reply.send(await c.tokens.exchange(client, params, auditContext(request, { type: 'client', id: client.clientId }), { dpopJkt: proof?.jkt, certificate }));
   });
 
   // RFC 9126: authenticated as at the token endpoint; 201 with the one-time request_uri.

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Container } from '../../app.js';
 import { InvalidRequest, InvalidToken } from '../../oauth/errors.js';
 import { authorizationToken } from '../bearer.js';
+import { certificateSource } from '../client-certificate.js';
 import type { CorsGate } from '../plugins/cors.js';
 import { userinfoGetSchema, userinfoPostSchema } from '../schemas/oauth.js';
 
@@ -10,6 +11,7 @@ import { userinfoGetSchema, userinfoPostSchema } from '../schemas/oauth.js';
  * DPoP-bound tokens (`Authorization: DPoP` with a proof; their errors carry a DPoP challenge).
  */
 export function userinfoRoutes(app: FastifyInstance, c: Container, cors: CorsGate): void {
+  const certificateOf = certificateSource(c.config.server);
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {
     const header = authorizationToken(request);
     const body = request.method === 'POST' && request.body && typeof request.body === 'object' ? (request.body as Record<string, unknown>)['access_token'] : undefined;
@@ -26,7 +28,7 @@ export function userinfoRoutes(app: FastifyInstance, c: Container, cors: CorsGat
     const proof = dpop ? await c.dpop.verifyAtResource({ header: request.headers.dpop, method: request.method, path: '/oauth/userinfo', accessToken: token }) : undefined;
     let answer: Awaited<ReturnType<Container['userinfo']['respond']>>;
     try {
-      answer = await c.userinfo.respond(token, proof?.jkt);
+      answer = await c.userinfo.respond(token, proof?.jkt, certificateOf(request));
     } catch (err) {
       if (dpop && err instanceof InvalidToken) err.headers['www-authenticate'] = c.dpop.challengeHeader(err.error);
       throw err;

@@ -8,8 +8,9 @@ const CLIENT_AUTH: Record<string, string[]>[] = [{ clientSecretBasic: [] }, {}];
 const CLIENT_AUTH_NOTE =
   'Client authentication (RFC 6749 §2.3, OIDC Core §9): client_secret_basic (the clientSecretBasic scheme), ' +
   'client_secret_post (client_id and client_secret in the form), private_key_jwt / client_secret_jwt ' +
-  '(client_assertion_type and client_assertion, RFC 7523), or none (a public client sends client_id and uses PKCE).';
-const clientAuthExtension = { 'x-client-authentication': ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'client_secret_jwt', 'none'] } as const;
+  '(client_assertion_type and client_assertion, RFC 7523), tls_client_auth / self_signed_tls_client_auth (client_id ' +
+  'and a client certificate, RFC 8705; only when mTLS is configured), or none (a public client sends client_id and uses PKCE).';
+const clientAuthExtension = { 'x-client-authentication': ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'client_secret_jwt', 'tls_client_auth', 'self_signed_tls_client_auth', 'none'] } as const;
 
 const CLIENT_FIELDS = {
   client_id: 'client identifier (client_secret_post, assertions, public clients)',

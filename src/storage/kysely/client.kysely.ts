@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { JSONWebKeySet } from 'jose';
-import type { Client, ClientSecret, GrantType, AuthMethod } from '../../clients/client.js';
+import { TLS_CLIENT_AUTH_FIELDS, type Client, type ClientSecret, type GrantType, type AuthMethod } from '../../clients/client.js';
 import type { ClientStore } from '../../clients/client.store.js';
 import type { OAuthClientsTable } from '../schema.js';
 import { inTransaction, type Executor } from '../stores.js';
@@ -49,9 +49,21 @@ const toClient = (r: Selectable<OAuthClientsTable>): Client => ({
   ...(r.subject_type === 'pairwise' ? { subjectType: 'pairwise' as const } : {}),
   ...(r.sector_identifier_uri ? { sectorIdentifierUri: r.sector_identifier_uri } : {}),
   ...(r.sector_host ? { sectorHost: r.sector_host } : {}),
+  ...mtlsOf(r),
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
+
+/** Migration 0012: the one tls_client_auth subject column set, and the binding flag (left out when unset). */
+function mtlsOf(r: Selectable<OAuthClientsTable>): Pick<Client, 'tlsClientAuth' | 'certificateBoundAccessTokens'> {
+  const field = TLS_CLIENT_AUTH_FIELDS.find((f) => r[f] !== null);
+  return {
+    ...(field ? { tlsClientAuth: { field, value: r[field] as string } } : {}),
+    ...(r.tls_client_certificate_bound_access_tokens === 1 ? { certificateBoundAccessTokens: true } : {}),
+  };
+}
+
+const mtlsColumn = (c: Client, field: (typeof TLS_CLIENT_AUTH_FIELDS)[number]) => (c.tlsClientAuth?.field === field ? c.tlsClientAuth.value : null);
 
 const toRow = (c: Client): OAuthClientsTable => ({
   client_id: c.clientId,
@@ -93,6 +105,12 @@ const toRow = (c: Client): OAuthClientsTable => ({
   subject_type: c.subjectType ?? 'public',
   sector_identifier_uri: c.sectorIdentifierUri ?? null,
   sector_host: c.sectorHost ?? null,
+  tls_client_auth_subject_dn: mtlsColumn(c, 'tls_client_auth_subject_dn'),
+  tls_client_auth_san_dns: mtlsColumn(c, 'tls_client_auth_san_dns'),
+  tls_client_auth_san_uri: mtlsColumn(c, 'tls_client_auth_san_uri'),
+  tls_client_auth_san_ip: mtlsColumn(c, 'tls_client_auth_san_ip'),
+  tls_client_auth_san_email: mtlsColumn(c, 'tls_client_auth_san_email'),
+  tls_client_certificate_bound_access_tokens: c.certificateBoundAccessTokens ? 1 : 0,
   created_at: c.createdAt,
   updated_at: c.updatedAt,
 });

@@ -22,6 +22,7 @@ const toRefresh = (r: Selectable<RefreshTokensTable>): RefreshTokenRecord => ({
   usedAt: r.used_at,
   revokedAt: r.revoked_at,
   dpopJkt: r.dpop_jkt,
+  certificateThumbprint: r.cnf_x5t_s256,
 });
 
 /** Parameters: jti, grant id. One indexed probe: denylisted, or issued from a revoked grant. */
@@ -82,7 +83,7 @@ const DELETE_OPAQUE = (db: Executor) => db.deleteFrom('opaque_access_tokens').wh
 
 const REFRESH_COLUMNS = [
   'token_hash', 'grant_id', 'client_id', 'user_id', 'scope', 'resource', 'auth_time', 'sid', 'amr',
-  'parent_hash', 'created_at', 'expires_at', 'used_at', 'revoked_at', 'dpop_jkt',
+  'parent_hash', 'created_at', 'expires_at', 'used_at', 'revoked_at', 'dpop_jkt', 'cnf_x5t_s256',
 ] as const;
 /** Parameters: REFRESH_COLUMNS, in order. */
 const INSERT_REFRESH = (db: Executor) =>
@@ -107,7 +108,7 @@ const rotateInOneStatement = (db: Executor, r: OneStatementRotation) => sql<{ to
     left join consents c on c.user_id = f.user_id and c.client_id = f.client_id
     where rt.token_hash = ${r.presentedHash} and rt.client_id = ${r.clientId} and rt.grant_id = f.id
       and rt.used_at is null and rt.revoked_at is null and rt.expires_at > ${r.now}::bigint
-      and rt.dpop_jkt is null
+      and rt.dpop_jkt is null and rt.cnf_x5t_s256 is null
       and u.disabled_at is null
       and ${sql.val(r.requestedScopes)}::text[] <@ string_to_array(rt.scope, ' ')
       and (not ${r.consentRequired}::boolean or string_to_array(rt.scope, ' ') <@ string_to_array(c.scope, ' '))
@@ -240,7 +241,7 @@ export function kyselyTokenStore(db: Executor): TokenStore & GrantTokenStore {
       // Same order as REFRESH_COLUMNS.
       await insertRefresh(
         t.tokenHash, t.grantId, t.clientId, t.userId, t.scope, t.resource, t.authTime, t.sid, t.amr,
-        t.parentHash, t.createdAt, t.expiresAt, t.usedAt, t.revokedAt, t.dpopJkt ?? null,
+        t.parentHash, t.createdAt, t.expiresAt, t.usedAt, t.revokedAt, t.dpopJkt ?? null, t.certificateThumbprint ?? null,
       );
     },
     async useRefreshToken(tokenHash, clientId, now, reuseInterval = 0) {

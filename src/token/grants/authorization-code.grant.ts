@@ -17,7 +17,7 @@ import { sha256 } from '../../oauth/hash.js';
 import { verifyPkce } from '../../oauth/pkce.js';
 import { bindsRefreshToken, issueUserTokens, type IssueStore } from '../issue.js';
 import type { GrantContextRow } from '../token.store.js';
-import type { GrantContext, GrantHandler, TokenResponse } from './index.js';
+import type { CertificateBinding, GrantContext, GrantHandler, TokenResponse } from './index.js';
 
 /** The checks after consumption, in order; the refusal, or undefined when the code may be exchanged. */
 function refusal(c: AuthorizationCode, client: Client, params: Record<string, string>, now: number, dpopJkt: string | undefined): InvalidGrant | undefined {
@@ -46,6 +46,7 @@ function issue(
   c: AuthorizationCode,
   grant: GrantContextRow | undefined,
   dpopJkt: string | undefined,
+  binding: CertificateBinding | undefined,
 ): Promise<TokenResponse> | InvalidGrant {
   if (!grant || grant.revokedAt !== null) return new InvalidGrant('the grant was revoked');
   const user = grant.user;
@@ -67,18 +68,21 @@ function issue(
     parentHash: null,
     dpopJkt: dpopJkt ?? null,
     refreshJkt: bindsRefreshToken(client, dpopJkt),
+    binding,
   });
 }
 
 export const authorizationCodeGrant: GrantHandler = {
   grantType: 'authorization_code',
-  async handle(ctx, client, params, request, dpopJkt) {
+  async handle(ctx, client, params, request, proof) {
+    const dpopJkt = proof?.dpopJkt;
+    const binding = proof?.certificate;
     const code = params['code'];
     if (!code) throw new InvalidRequest('code is required');
     const now = ctx.clock.now();
     const spent = await ctx.tokens.consumeCodeWithGrant?.(sha256(code), now);
     if (spent) {
-      const result = refusal(spent.code, client, params, now, dpopJkt) ?? (await issue(ctx, ctx.tokens, client, spent.code, spent.grant, dpopJkt));
+      const result = refusal(spent.code, client, params, now, dpopJkt) ?? (await issue(ctx, ctx.tokens, client, spent.code, spent.grant, dpopJkt, binding));
       if (result instanceof InvalidGrant) throw result;
       return result;
     }
@@ -91,7 +95,7 @@ export const authorizationCodeGrant: GrantHandler = {
         return new InvalidGrant('authorization code replayed; its grant was revoked');
       }
       const c = consumed.code;
-      return refusal(c, client, params, now, dpopJkt) ?? issue(ctx, stores.tokens, client, c, await stores.tokens.grantContext(c.grantId), dpopJkt);
+      return refusal(c, client, params, now, dpopJkt) ?? issue(ctx, stores.tokens, client, c, await stores.tokens.grantContext(c.grantId), dpopJkt, binding);
     });
     if (result instanceof InvalidGrant) throw result;
     return result;

@@ -1,12 +1,15 @@
 import { InvalidTarget } from '../../oauth/errors.js';
 import { grantScopes, parseScope } from '../../oauth/scope.js';
 import { issueAccessToken } from '../access-token.js';
+import { confirmation } from '../issue.js';
 import type { GrantHandler } from './index.js';
 
 /** RFC 6749 §4.4: the client acts on its own behalf; no refresh token (§4.4.3). */
 export const clientCredentialsGrant: GrantHandler = {
   grantType: 'client_credentials',
-  async handle(ctx, client, params, _request, dpopJkt) {
+  async handle(ctx, client, params, _request, proof) {
+    const dpopJkt = proof?.dpopJkt;
+    const binding = proof?.certificate;
     const scopes = grantScopes(parseScope(params['scope']), client.scopes.filter((s) => s !== 'openid' && s !== 'offline_access'));
     const resource = params['resource'];
     // RFC 8707 §2: an absolute URI without fragment, and one this client may ask for.
@@ -25,7 +28,7 @@ export const clientCredentialsGrant: GrantHandler = {
         iat: ctx.clock.now(),
         client_id: client.clientId,
         scope,
-        ...(dpopJkt ? { cnf: { jkt: dpopJkt } } : {}),
+        ...confirmation(dpopJkt, binding?.bindTo),
       },
       ttl,
     );

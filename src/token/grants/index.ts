@@ -49,14 +49,30 @@ export interface GrantContext {
   transaction<T>(fn: (stores: GrantStores) => Promise<T>): Promise<T>;
 }
 
+/** RFC 8705 (src/mtls/binding.ts): the certificate of the token request, as thumbprints. */
+/** The keys a token request proved possession of, which its tokens are bound to. */
+export interface ProofOfPossession {
+  /** RFC 9449: the thumbprint of the verified DPoP proof's key. */
+  dpopJkt?: string | undefined;
+  /** RFC 8705: the client certificate of the connection. */
+  certificate?: CertificateBinding | undefined;
+}
+
+export interface CertificateBinding {
+  /** x5t#S256 the access tokens are bound to (`cnf`), when they are. */
+  bindTo?: string | undefined;
+  /** x5t#S256 of the certificate presented, bound or not (a public client's refresh token, RFC 8705 §4). */
+  presented?: string | undefined;
+}
+
 /** One grant type, one file (node-oidc-provider lib/actions/grants). */
 export interface GrantHandler {
   grantType: GrantType;
   /**
-   * `request` is the audit context of the token request (replays and reuse are recorded); `dpopJkt` the key
-   * thumbprint of its verified DPoP proof (RFC 9449), which the access token is bound to.
+   * `request` is the audit context of the token request (replays and reuse are recorded); `proof` what the
+   * request proved possession of: its verified DPoP proof's key (RFC 9449) and its client certificate (RFC 8705).
    */
-  handle(ctx: GrantContext, client: Client, params: Record<string, string>, request?: AuditContext, dpopJkt?: string): Promise<TokenResponse>;
+  handle(ctx: GrantContext, client: Client, params: Record<string, string>, request?: AuditContext, proof?: ProofOfPossession): Promise<TokenResponse>;
 }
 
 export const GRANT_HANDLERS = new Map<string, GrantHandler>(

@@ -11,12 +11,12 @@
 import type { ClaimsRequest } from '../../claims/claims-request.js';
 import { record } from '../../audit/audit-event.js';
 import { InvalidGrant, InvalidRequest, InvalidScope } from '../../oauth/errors.js';
-import { sha256 } from '../../oauth/hash.js';
+import { constantTimeEqual, sha256 } from '../../oauth/hash.js';
 import { parseScope } from '../../oauth/scope.js';
 import { issueUserTokens } from '../issue.js';
 import { randomToken } from '../../oauth/random.js';
 import type { Client } from '../../clients/client.js';
-import type { GrantContext, GrantHandler, TokenResponse } from './index.js';
+import type { GrantContext, GrantHandler, ProofOfPossession, TokenResponse } from './index.js';
 
 /** Thrown inside the transaction to roll it back, so a refused request does not spend the token. */
 class Refused extends Error {
@@ -79,13 +79,18 @@ async function refreshWithoutRotation(
   presented: string,
   requested: string[],
   now: number,
-  dpopJkt: string | undefined,
+  proof: ProofOfPossession | undefined,
 ): Promise<TokenResponse> {
+  const dpopJkt = proof?.dpopJkt;
+  const binding = proof?.certificate;
   const rt = await ctx.tokens.findRefreshToken(sha256(presented));
   if (!rt || rt.revokedAt !== null || rt.usedAt !== null) throw new InvalidGrant('unknown refresh token');
   if (rt.clientId !== client.clientId) throw new InvalidGrant('refresh token was issued to another client');
   if (rt.expiresAt <= now) throw new InvalidGrant('refresh token expired');
   if (rt.dpopJkt && rt.dpopJkt !== dpopJkt) throw new InvalidGrant('the refresh token is bound to another DPoP key');
+  if (rt.certificateThumbprint && !(binding?.presented && constantTimeEqual(rt.certificateThumbprint, binding.presented))) {
+    throw new InvalidGrant('the refresh token is bound to another client certificate');
+  }
   const grantScopes = rt.scope.split(' ');
   if (requested.some((s) => !grantScopes.includes(s))) throw new InvalidScope('scope may only narrow the original grant');
   const grant = await ctx.tokens.grantContext(rt.grantId);
@@ -108,20 +113,23 @@ async function refreshWithoutRotation(
     parentHash: rt.tokenHash,
     dpopJkt: dpopJkt ?? null,
     refreshJkt: rt.dpopJkt ?? null,
+    binding,
     keepRefreshToken: true,
   });
 }
 
 export const refreshTokenGrant: GrantHandler = {
   grantType: 'refresh_token',
-  async handle(ctx, client, params, request, dpopJkt) {
+  async handle(ctx, client, params, request, proof) {
+    const dpopJkt = proof?.dpopJkt;
+    const binding = proof?.certificate;
     const presented = params['refresh_token'];
     if (!presented) throw new InvalidRequest('refresh_token is required');
     const requested = parseScope(params['scope']);
     const now = ctx.clock.now();
-    if (!ctx.rotatesRefreshTokens(client)) return refreshWithoutRotation(ctx, client, presented, requested, now, dpopJkt);
-    // A DPoP proof may bind the successor or must match a bound family: those take the transaction.
-    const rotated = dpopJkt === undefined ? await rotateInOneStatement(ctx, client, presented, requested, now) : undefined;
+    if (!ctx.rotatesRefreshTokens(client)) return refreshWithoutRotation(ctx, client, presented, requested, now, proof);
+    // A DPoP proof or a client certificate may bind the successor or must match a bound family: those take the transaction.
+    const rotated = dpopJkt === undefined && binding === undefined ? await rotateInOneStatement(ctx, client, presented, requested, now) : undefined;
     if (rotated) return rotated;
     let result: TokenResponse | InvalidGrant;
     try {
@@ -145,6 +153,10 @@ export const refreshTokenGrant: GrantHandler = {
         const grantScopes = rt.scope.split(' ');
         if (requested.some((s) => !grantScopes.includes(s))) throw new Refused(new InvalidScope('scope may only narrow the original grant'));
         if (rt.expiresAt <= now) throw new Refused(new InvalidGrant('refresh token expired'));
+        // RFC 8705 §4: a public client's refresh token bound to a certificate is usable only with that certificate.
+        if (rt.certificateThumbprint && !(binding?.presented && constantTimeEqual(rt.certificateThumbprint, binding.presented))) {
+          throw new Refused(new InvalidGrant('refresh token is bound to another client certificate'));
+        }
         const grant = await stores.tokens.grantContext(rt.grantId);
         if (!grant || grant.revokedAt !== null) throw new Refused(new InvalidGrant('the grant was revoked'));
         if (grant.user.disabledAt !== null) throw new Refused(new InvalidGrant('the user is disabled'));
@@ -168,6 +180,7 @@ export const refreshTokenGrant: GrantHandler = {
           dpopJkt: dpopJkt ?? null,
           // The family keeps the binding it was issued with.
           refreshJkt: rt.dpopJkt ?? null,
+          binding,
         });
       });
     } catch (err) {
