@@ -120,3 +120,26 @@ describe('discovery', () => {
     expect(aliased['mtls_endpoint_aliases']).toMatchObject({ token_endpoint: 'https://mtls.as.example.com/oauth/token' });
   });
 });
+
+describe('config', () => {
+  it('resolves server.tls paths against the config file, defaults the issuer to https, falls back to the tls CA', async () => {
+    const { loadConfig } = await import('../config/load.js');
+    const { writeFileSync, mkdirSync } = await import('node:fs');
+    const cfgDir = join(dir, 'cfg');
+    mkdirSync(cfgDir, { recursive: true });
+    const path = join(cfgDir, 'config.yaml');
+    writeFileSync(
+      path,
+      [
+        'server: { port: 9443, tls: { certFile: tls/server.pem, keyFile: tls/server.key, clientCaFile: tls/ca.pem } }',
+        'database: { url: "sqlite::memory:" }',
+        `auth: { sessionSecret: "${'s'.repeat(40)}" }`,
+        `security: { encryptionKey: "${Buffer.alloc(32, 1).toString('base64')}" }`,
+      ].join('\n'),
+    );
+    const config = loadConfig({ path, env: {} });
+    expect(config.server.tls.certFile).toBe(join(cfgDir, 'tls/server.pem'));
+    expect(config.server.mtls.clientCaFile).toBe(join(cfgDir, 'tls/ca.pem'));
+    expect(config.server.issuer).toBe('https://localhost:9443');
+  });
+});
