@@ -36,6 +36,8 @@ export function sampleClient(overrides: Partial<Client> = {}): Client {
     userinfoSignedResponseAlg: null,
     introspectionSignedResponseAlg: null,
     accessTokenFormat: 'jwt',
+    fapiProfile: null,
+    requirePushedAuthorizationRequests: false,
     authorizationSignedResponseAlg: null,
     accessTokenTtl: null,
     refreshTokenTtl: null,
