@@ -12,6 +12,8 @@ import type { GrantTokenStore, TokenStore } from '../token.store.js';
 import { authorizationCodeGrant } from './authorization-code.grant.js';
 import { clientCredentialsGrant } from './client-credentials.grant.js';
 import { refreshTokenGrant } from './refresh-token.grant.js';
+import { tokenExchangeGrant } from './token-exchange.grant.js';
+import type { OwnTokenVerifier } from '../../exchange/subject-token.js';
 
 export interface TokenResponse {
   access_token: string;
@@ -20,6 +22,8 @@ export interface TokenResponse {
   scope?: string;
   refresh_token?: string;
   id_token?: string;
+  /** RFC 8693 §2.2.1. */
+  issued_token_type?: string;
 }
 
 /** Stores bound to one transaction. Inside a transaction only these may be used (SQLite has one connection). */
@@ -42,6 +46,8 @@ export interface GrantContext {
   accessTokenMinter(client: Client, aud: string, store: Pick<TokenStore, 'insertOpaqueAccessToken'>): AccessTokenMinter;
   /** Token state outside any transaction (grants that need none, e.g. client_credentials). */
   tokens: TokenStore;
+  /** Verification of our own access and ID tokens (RFC 8693 subject and actor tokens). */
+  ownTokens: OwnTokenVerifier;
   /** Runs `fn` with stores bound to one transaction. */
   transaction<T>(fn: (stores: GrantStores) => Promise<T>): Promise<T>;
 }
@@ -54,5 +60,5 @@ export interface GrantHandler {
 }
 
 export const GRANT_HANDLERS = new Map<string, GrantHandler>(
-  [clientCredentialsGrant, authorizationCodeGrant, refreshTokenGrant].map((h) => [h.grantType, h]),
+  [clientCredentialsGrant, authorizationCodeGrant, refreshTokenGrant, tokenExchangeGrant].map((h) => [h.grantType, h]),
 );
