@@ -15,6 +15,10 @@ export interface ValidatedToken {
   sub: string;
   iss: string;
   exp: number;
+  /** The token's audiences (an ID token's is the client it was issued to). */
+  aud: string[];
+  /** The client an access token was issued to. */
+  clientId?: string | undefined;
   scope: string[];
   act?: Record<string, unknown> | undefined;
   mayAct?: Record<string, unknown> | undefined;
@@ -38,6 +42,8 @@ export interface PolicyInput {
   subject: ValidatedToken;
   actor?: ValidatedToken | undefined;
   request: ExchangeRequest;
+  /** The exchanging client. */
+  clientId: string;
   allowedAudiences: readonly string[];
   defaultAudience: string;
   now: number;
@@ -46,6 +52,10 @@ export interface PolicyInput {
 
 export function decideExchange(input: PolicyInput): ExchangeDecision {
   const { subject, actor, request } = input;
+  // The subject token must be this client's own, or addressed to it (issued for it, or for one of its
+  // resources): a client cannot launder a token it merely intercepted (the introspection rule, docs/SECURITY.md).
+  const holder = subject.clientId === input.clientId || subject.aud.includes(input.clientId) || subject.aud.some((a) => input.allowedAudiences.includes(a));
+  if (!holder) throw new InvalidRequest('the subject_token was not issued to or for this client');
   // §2.1: scope narrows; every requested scope must be in the subject token's scope.
   const denied = request.scope.filter((s) => !subject.scope.includes(s));
   if (denied.length) throw new InvalidScope(`scope wider than the subject token: ${denied.join(' ')}`);

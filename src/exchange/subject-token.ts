@@ -21,12 +21,14 @@ export async function validateToken(verifier: OwnTokenVerifier, role: 'subject' 
   if (!INPUT_TOKEN_TYPES.includes(type)) throw new InvalidRequest(`${role}_token_type ${type} is not supported`);
   const claims = type === ACCESS_TOKEN_TYPE ? await verifier.accessToken(token) : type === ID_TOKEN_TYPE ? await verifier.idToken(token) : undefined;
   if (!claims) throw new InvalidRequest(`the ${role}_token is invalid, expired or revoked`);
-  const { sub, iss, exp, scope, act, may_act: mayAct } = claims;
+  const { sub, iss, exp, scope, act, may_act: mayAct, aud, client_id: clientId } = claims;
   if (typeof sub !== 'string' || typeof iss !== 'string' || typeof exp !== 'number') throw new InvalidRequest(`the ${role}_token is invalid`);
   return {
     sub,
     iss,
     exp,
+    aud: typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud.filter((a): a is string => typeof a === 'string') : [],
+    clientId: typeof clientId === 'string' ? clientId : undefined,
     scope: typeof scope === 'string' && scope ? scope.split(' ') : [],
     act: isObject(act) ? act : undefined,
     mayAct: isObject(mayAct) ? mayAct : undefined,

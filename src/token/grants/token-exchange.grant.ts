@@ -29,6 +29,7 @@ export const tokenExchangeGrant: GrantHandler = {
       subject,
       actor,
       request: { scope, audience: params['audience'], resource: params['resource'] },
+      clientId: client.clientId,
       allowedAudiences: client.resources,
       defaultAudience: ctx.config.defaultAudience,
       now,
