@@ -166,6 +166,10 @@ export function validateClientMetadata(input: ClientMetadataInput, ctx: Metadata
   if (clientType === 'public' && grantTypes.includes('client_credentials')) {
     fail('grant_types', 'client_credentials requires a confidential client (token_endpoint_auth_method other than none)');
   }
+  // RFC 8693 §5: the exchanging party must be authenticated.
+  if (clientType === 'public' && grantTypes.includes('urn:ietf:params:oauth:grant-type:token-exchange')) {
+    fail('grant_types', 'token exchange requires a confidential client');
+  }
 
   const redirectUris = stringList(input, 'redirect_uris', []);
   if (usesCode && redirectUris.length === 0) throw new InvalidRedirectUri('redirect_uris: required for the authorization_code grant');

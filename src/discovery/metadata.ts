@@ -63,7 +63,7 @@ export function authorizationServerMetadata(input: DiscoveryInput): Record<strin
     response_types_supported: ['code'],
     response_modes_supported: ['query', 'fragment', 'form_post', ...JARM_MODES],
     authorization_signing_alg_values_supported: input.signingAlgs,
-    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
+    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange'],
     // `none`: public clients (PKCE) at the token and revocation endpoints; introspection needs a confidential client.
     token_endpoint_auth_methods_supported: ['none', ...AUTH_METHODS],
     token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,

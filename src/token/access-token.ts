@@ -17,6 +17,8 @@ export interface AccessTokenClaims {
   auth_time?: number;
   /** RFC 7800 confirmation of a sender-constrained token. */
   cnf?: Record<string, unknown>;
+  /** RFC 8693 §4.1: the acting party of a delegated (exchanged) token. */
+  act?: Record<string, unknown>;
 }
 
 /**
@@ -83,6 +85,7 @@ function accessTokenClaims(claims: Omit<AccessTokenClaims, 'jti' | 'exp'>, ttl: 
   if (claims.scope) full.scope = claims.scope;
   if (claims.auth_time !== undefined) full.auth_time = claims.auth_time;
   if (claims.cnf) full.cnf = claims.cnf;
+  if (claims.act) full.act = claims.act;
   return full;
 }
 

@@ -75,6 +75,10 @@ export class TokenService {
           : { format: 'jwt', signer: deps.keystore.signer(deps.accessTokenAlg) },
       tokens: deps.store,
       rotatesRefreshTokens: (client) => deps.rotatesRefreshTokens?.(client) ?? true,
+      ownTokens: {
+        accessToken: (token) => this.verifyAccessToken(token),
+        idToken: (token) => this.verifyIdToken(token),
+      },
       transaction: deps.transaction,
     };
   }
@@ -134,6 +138,20 @@ export class TokenService {
     // A deleted client's tokens die with it.
     if (typeof payload['client_id'] !== 'string' || !(await this.deps.clients.find(payload['client_id']))) return undefined;
     return payload;
+  }
+
+  /** An ID token this server signed, not expired (RFC 8693 subject/actor token of type id_token). */
+  private async verifyIdToken(token: string): Promise<JWTPayload | undefined> {
+    if (!looksLikeJwt(token)) return undefined;
+    try {
+      return await this.deps.verifier.verify(token, {
+        issuer: this.context.issuer,
+        currentDate: new Date(this.deps.clock.now() * 1000),
+        requiredClaims: ['exp', 'iat', 'sub', 'aud'],
+      });
+    } catch {
+      return undefined;
+    }
   }
 
   /** Issue 13: one indexed lookup by hash; never cached, so a revocation anywhere holds at once. */

@@ -21,13 +21,19 @@ const CLIENT_FIELDS = {
 
 const TokenRequest = formFields(
   {
-    grant_type: 'authorization_code, refresh_token or client_credentials',
+    grant_type: 'authorization_code, refresh_token, client_credentials or urn:ietf:params:oauth:grant-type:token-exchange',
     code: 'authorization_code: the code from the authorization response',
     redirect_uri: 'authorization_code: identical to the one in the authorization request',
     code_verifier: 'authorization_code: the PKCE verifier (RFC 7636)',
     refresh_token: 'refresh_token: the refresh token (rotated on use)',
     scope: 'space-separated scopes (client_credentials, or narrowing a refresh)',
     resource: 'RFC 8707 resource indicator',
+    subject_token: 'token exchange (RFC 8693): the token to exchange',
+    subject_token_type: 'token exchange: urn:ietf:params:oauth:token-type:access_token or id_token',
+    actor_token: 'token exchange: the token of the acting party (delegation)',
+    actor_token_type: 'token exchange: the type of actor_token',
+    requested_token_type: 'token exchange: access_token (default) or jwt',
+    audience: 'token exchange: the target audience (one of the client resources)',
     ...CLIENT_FIELDS,
   },
   ['grant_type'],
@@ -41,6 +47,7 @@ const TokenResponse = Type.Object(
     refresh_token: Type.Optional(Type.String()),
     id_token: Type.Optional(Type.String({ description: 'OpenID Connect ID token (a JWS)' })),
     scope: Type.Optional(Type.String()),
+    issued_token_type: Type.Optional(Type.String({ description: 'RFC 8693 §2.2.1 (token exchange)' })),
   },
   { description: 'RFC 6749 §5.1 token response', additionalProperties: true },
 );

@@ -12,6 +12,8 @@ import type { GrantTokenStore, TokenStore } from '../token.store.js';
 import { authorizationCodeGrant } from './authorization-code.grant.js';
 import { clientCredentialsGrant } from './client-credentials.grant.js';
 import { refreshTokenGrant } from './refresh-token.grant.js';
+import { tokenExchangeGrant } from './token-exchange.grant.js';
+import type { OwnTokenVerifier } from '../../exchange/subject-token.js';
 
 export interface TokenResponse {
   access_token: string;
@@ -21,6 +23,8 @@ export interface TokenResponse {
   scope?: string;
   refresh_token?: string;
   id_token?: string;
+  /** RFC 8693 §2.2.1. */
+  issued_token_type?: string;
 }
 
 /** Stores bound to one transaction. Inside a transaction only these may be used (SQLite has one connection). */
@@ -45,6 +49,8 @@ export interface GrantContext {
   tokens: TokenStore & Pick<GrantTokenStore, 'insertRefreshToken' | 'grantContext'>;
   /** False for clients whose refresh tokens stay the same (FAPI 2.0 profile clients, src/fapi/). */
   rotatesRefreshTokens(client: Client): boolean;
+  /** Verification of our own access and ID tokens (RFC 8693 subject and actor tokens). */
+  ownTokens: OwnTokenVerifier;
   /** Runs `fn` with stores bound to one transaction. */
   transaction<T>(fn: (stores: GrantStores) => Promise<T>): Promise<T>;
 }
@@ -76,5 +82,5 @@ export interface GrantHandler {
 }
 
 export const GRANT_HANDLERS = new Map<string, GrantHandler>(
-  [clientCredentialsGrant, authorizationCodeGrant, refreshTokenGrant].map((h) => [h.grantType, h]),
+  [clientCredentialsGrant, authorizationCodeGrant, refreshTokenGrant, tokenExchangeGrant].map((h) => [h.grantType, h]),
 );
