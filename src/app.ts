@@ -306,6 +306,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       rotatesRefreshTokens: (client) => fapi.rotatesRefreshTokens(client),
       senderConstraintProblem: (client, constraint) => fapi.tokenProblem(client, constraint),
       bindAllCertificates: config.server.mtls.boundAccessTokens,
+      bindsCertificates: (client) => fapi.appliesTo(client),
     });
     // Back-Channel Logout: delivered apart from the request that ended the session (logout/backchannel-delivery.ts).
     const delivery = new BackchannelDelivery({

@@ -41,6 +41,8 @@ export interface TokenServiceDeps {
   subjects?: SubjectMapper;
   /** server.mtls.boundAccessTokens: every token request with a client certificate gets bound tokens. */
   bindAllCertificates?: boolean;
+  /** Clients whose tokens are bound to the certificate of any mTLS request (FAPI 2.0 profile clients). */
+  bindsCertificates?: (client: Client) => boolean;
 }
 
 export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
@@ -107,7 +109,8 @@ export class TokenService {
     // A profile may demand sender-constrained tokens (FAPI 2.0 SP §5.3.2.1: DPoP or mTLS, src/fapi/).
     const unconstrained = this.deps.senderConstraintProblem?.(client, { dpop: dpopJkt !== undefined, certificate: certificate !== undefined });
     if (unconstrained) throw unconstrained;
-    const bindTo = bindingThumbprint(client, certificate, this.deps.bindAllCertificates === true);
+    // A profile that demands sender-constrained tokens (FAPI 2.0) binds them to any certificate presented.
+    const bindTo = bindingThumbprint(client, certificate, this.deps.bindAllCertificates === true || this.deps.bindsCertificates?.(client) === true);
     const binding = certificate ? { bindTo, presented: certificateThumbprint(certificate.certificate) } : undefined;
     return handler.handle(this.context, client, params, request, { dpopJkt, certificate: binding });
   }
