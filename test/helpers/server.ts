@@ -150,7 +150,8 @@ function startServe(configPath: string, port: number, scheme = 'http'): Promise<
   let out = '';
   const exited = new Promise<number | null>((res) => proc.on('exit', (code) => res(code)));
   return new Promise((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`server did not start:\n${out}`)), 30_000);
+    // Generous: a first start generates every signing key, slow on a loaded two-core CI machine.
+    const timer = setTimeout(() => rej(new Error(`server did not start:\n${out}`)), 60_000);
     const onData = (d: Buffer) => {
       out += d.toString();
       if (out.includes('READY ')) {
