@@ -16,6 +16,8 @@ import { parseScope } from '../../oauth/scope.js';
 import { issueUserTokens } from '../issue.js';
 import { randomToken } from '../../oauth/random.js';
 import type { Client } from '../../clients/client.js';
+import type { User } from '../../accounts/user.store.js';
+import type { RefreshTokenRecord } from '../token.store.js';
 import type { GrantContext, GrantHandler, ProofOfPossession, TokenResponse } from './index.js';
 
 /** Thrown inside the transaction to roll it back, so a refused request does not spend the token. */
@@ -25,6 +27,26 @@ class Refused extends Error {
     super(reason.description);
     this.reason = reason;
   }
+}
+
+/** What every refresh path issues from the presented token of a family: its grant's scopes, resource, session and claims. */
+function fromFamily(client: Client, user: User, rt: RefreshTokenRecord, claims: string | null, requested: string[], now: number) {
+  const grantScopes = rt.scope.split(' ');
+  return {
+    client,
+    user,
+    grantId: rt.grantId,
+    grantExpiresAt: rt.expiresAt,
+    grantScopes,
+    scopes: requested.length ? requested : grantScopes,
+    resource: rt.resource,
+    authTime: rt.authTime ?? now,
+    sid: rt.sid,
+    amr: rt.amr ? (JSON.parse(rt.amr) as string[]) : ['pwd'],
+    nonce: null,
+    claimsRequest: claims ? (JSON.parse(claims) as ClaimsRequest) : null,
+    parentHash: rt.tokenHash,
+  };
 }
 
 /**
@@ -46,22 +68,8 @@ async function rotateInOneStatement(ctx: GrantContext, client: Client, presented
     consentRequired: !client.skipConsent,
   });
   if (!spent) return undefined;
-  const rt = spent.token;
-  const grantScopes = rt.scope.split(' ');
   return issueUserTokens(ctx, ctx.tokens, {
-    client,
-    user: spent.user,
-    grantId: rt.grantId,
-    grantExpiresAt: rt.expiresAt,
-    grantScopes,
-    scopes: requested.length ? requested : grantScopes,
-    resource: rt.resource,
-    authTime: rt.authTime ?? now,
-    sid: rt.sid,
-    amr: rt.amr ? (JSON.parse(rt.amr) as string[]) : ['pwd'],
-    nonce: null,
-    claimsRequest: spent.claims ? (JSON.parse(spent.claims) as ClaimsRequest) : null,
-    parentHash: rt.tokenHash,
+    ...fromFamily(client, spent.user, spent.token, spent.claims, requested, now),
     dpopJkt: null,
     refreshJkt: null,
     storedRefreshToken: successor,
@@ -98,19 +106,7 @@ async function refreshWithoutRotation(
   if (grant.user.disabledAt !== null) throw new InvalidGrant('the user is disabled');
   if (!client.skipConsent && !grantScopes.every((s) => grant.consentScopes?.includes(s))) throw new InvalidGrant('consent was revoked');
   return issueUserTokens(ctx, ctx.tokens, {
-    client,
-    user: grant.user,
-    grantId: rt.grantId,
-    grantExpiresAt: rt.expiresAt,
-    grantScopes,
-    scopes: requested.length ? requested : grantScopes,
-    resource: rt.resource,
-    authTime: rt.authTime ?? now,
-    sid: rt.sid,
-    amr: rt.amr ? (JSON.parse(rt.amr) as string[]) : ['pwd'],
-    nonce: null,
-    claimsRequest: grant.claims ? (JSON.parse(grant.claims) as ClaimsRequest) : null,
-    parentHash: rt.tokenHash,
+    ...fromFamily(client, grant.user, rt, grant.claims, requested, now),
     dpopJkt: dpopJkt ?? null,
     refreshJkt: rt.dpopJkt ?? null,
     binding,
@@ -164,19 +160,7 @@ export const refreshTokenGrant: GrantHandler = {
           throw new Refused(new InvalidGrant('consent was revoked'));
         }
         return issueUserTokens(ctx, stores.tokens, {
-          client,
-          user: grant.user,
-          grantId: rt.grantId,
-          grantExpiresAt: rt.expiresAt,
-          grantScopes,
-          scopes: requested.length ? requested : grantScopes,
-          resource: rt.resource,
-          authTime: rt.authTime ?? now,
-          sid: rt.sid,
-          amr: rt.amr ? (JSON.parse(rt.amr) as string[]) : ['pwd'],
-          nonce: null,
-          claimsRequest: grant.claims ? (JSON.parse(grant.claims) as ClaimsRequest) : null,
-          parentHash: rt.tokenHash,
+          ...fromFamily(client, grant.user, rt, grant.claims, requested, now),
           dpopJkt: dpopJkt ?? null,
           // The family keeps the binding it was issued with.
           refreshJkt: rt.dpopJkt ?? null,
