@@ -42,6 +42,7 @@ import { OperatorScopeGate } from './projects/operator-scopes.js';
 import { ScopeRegistry } from './scopes/scope.service.js';
 import { cachedScopeStore } from './scopes/cached-scope.store.js';
 import { createOutboundFetcher } from './outbound/outbound-fetch.js';
+import { TrustedIssuerVerifier } from './exchange/trusted-issuers.js';
 import { connectSharedStore, type SharedStore } from './limits/shared-store.js';
 import { SharedThrottle } from './limits/shared-throttle.js';
 import { RegistrationAccess } from './clients/registration-access.js';
@@ -307,6 +308,12 @@ export async function createContainer(config: Config, options: ContainerOptions 
       senderConstraintProblem: (client, constraint) => fapi.tokenProblem(client, constraint),
       bindAllCertificates: config.server.mtls.boundAccessTokens,
       bindsCertificates: (client) => fapi.appliesTo(client),
+      trustedIssuers: new TrustedIssuerVerifier({
+        issuers: config.auth.tokenExchange.trustedIssuers,
+        outbound,
+        clock,
+        linkedUser: async (provider, subject) => (await stores.users.findIdentity(provider, subject))?.userId,
+      }),
     });
     // Back-Channel Logout: delivered apart from the request that ended the session (logout/backchannel-delivery.ts).
     const delivery = new BackchannelDelivery({

@@ -5,6 +5,7 @@
 import { createLocalJWKSet, decodeJwt, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import type { Clock } from '../oauth/clock.js';
 import type { OutboundFetcher } from '../outbound/outbound-fetch.js';
+import { RemoteKeySets } from '../outbound/remote-key-sets.js';
 import { InvalidClient, InvalidRequest, TooManyRequests } from '../oauth/errors.js';
 import type { LoginAttempt, LoginThrottle } from '../accounts/login-throttle.js';
 import { sha256 } from '../oauth/hash.js';
@@ -86,8 +87,8 @@ function formDecode(value: string): string {
 }
 
 export class ClientAuthenticator {
-  /** Key sets per fetched document: the outbound cache returns the same object while it is fresh. */
-  private readonly fetchedSets = new WeakMap<object, ReturnType<typeof createLocalJWKSet>>();
+  /** Key sets of fetched jwks_uri documents (src/outbound/). */
+  private readonly fetchedSets: RemoteKeySets;
 
   private readonly deps: ClientAuthDeps;
   /** argon2id verifications in flight by (client, address, SHA-256 of the secret); in memory only. */
@@ -95,6 +96,7 @@ export class ClientAuthenticator {
 
   constructor(deps: ClientAuthDeps) {
     this.deps = deps;
+    this.fetchedSets = new RemoteKeySets(deps.outbound);
   }
 
   /** Returns the authenticated client or throws invalid_client (401) / invalid_request / too_many_requests (429). */
@@ -294,19 +296,14 @@ export class ClientAuthenticator {
   /** The client's keys: registered inline, or fetched from its jwks_uri through the outbound module only. */
   private async keySet(client: Client, maxCachedAgeMs?: number) {
     if (client.jwks) return createLocalJWKSet(client.jwks);
-    const doc = await this.keyDocument(client, maxCachedAgeMs);
-    let set = this.fetchedSets.get(doc);
-    if (!set) this.fetchedSets.set(doc, (set = createLocalJWKSet(doc)));
-    return set;
+    if (!client.jwksUri) throw new Error('client has no keys');
+    return this.fetchedSets.keySet(client.jwksUri, maxCachedAgeMs);
   }
 
   /** The client's JWK Set document: registered inline, or its jwks_uri through the outbound module (cached). */
   private async keyDocument(client: Client, maxCachedAgeMs?: number): Promise<JSONWebKeySet> {
     if (client.jwks) return client.jwks;
-    const uri = client.jwksUri;
-    if (!uri) throw new Error('client has no keys');
-    const doc = await this.deps.outbound.fetchJson(uri, maxCachedAgeMs === undefined ? {} : { maxCachedAgeMs });
-    if (!doc || typeof doc !== 'object' || !Array.isArray((doc as { keys?: unknown }).keys)) throw new Error('jwks_uri did not return a JWK Set');
-    return doc as JSONWebKeySet;
+    if (!client.jwksUri) throw new Error('client has no keys');
+    return this.fetchedSets.document(client.jwksUri, maxCachedAgeMs);
   }
 }

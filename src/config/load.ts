@@ -205,6 +205,16 @@ function normalise(raw: RawConfig, source: string, base: string, createDatabase:
       throw new ConfigError(`auth.opaqueResources[${i}]: ${r} is neither an entry of auth.resources nor the default audience`);
     }
   }
+  const trustedIssuers = raw.auth.tokenExchange.trustedIssuers.map((t, i) => {
+    const at = `auth.tokenExchange.trustedIssuers[${i}]`;
+    if (!URL.canParse(t.jwksUri)) throw new ConfigError(`${at}.jwksUri: must be an absolute URL`);
+    const scheme = new URL(t.jwksUri).protocol;
+    // http only for a development loopback issuer; the outbound module enforces the address rules on each fetch.
+    if (scheme !== 'https:' && !(scheme === 'http:' && raw.outbound.allowInsecureLoopback)) throw new ConfigError(`${at}.jwksUri: must be https`);
+    // 'system' links every local account to itself: mapping an external subject through it would let an issuer name any user.
+    if (t.provider === 'system') throw new ConfigError(`${at}.provider: 'system' is reserved`);
+    return { ...t, provider: t.provider ?? t.issuer, audience: t.audience ?? issuer };
+  });
   const config: Config = {
     server: { ...raw.server, issuer, tls: { certFile: file(tls.certFile), keyFile: file(tls.keyFile), clientCaFile: file(tls.clientCaFile) }, mtls },
     database: { url: dbUrl, poolSize: raw.database.poolSize, schema: raw.database.schema },
@@ -248,6 +258,7 @@ function normalise(raw: RawConfig, source: string, base: string, createDatabase:
         proofMaxAge: Math.max(1, duration(raw.auth.dpop.proofMaxAge, 'auth.dpop.proofMaxAge', 600)),
         replayCacheSize: raw.auth.dpop.replayCacheSize,
       },
+      tokenExchange: { trustedIssuers },
     },
     security: {
       encryptionKey: key,

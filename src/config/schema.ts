@@ -9,6 +9,16 @@ const Alg = Type.Union([Type.Literal('RS256'), Type.Literal('PS256'), Type.Liter
 /** Every algorithm the server signs with by default (issue 14): each gets an active and a next key. */
 export const SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'] as const;
 
+/** A trusted token-exchange issuer (src/exchange/trusted-issuers.ts), defaults applied. */
+export interface TrustedIssuerConfig {
+  issuer: string;
+  jwksUri: string;
+  clients: string[];
+  scopes: string[];
+  provider: string;
+  audience: string;
+}
+
 export const ConfigSchema = Type.Object(
   {
     server: Type.Object(
@@ -204,6 +214,31 @@ export const ConfigSchema = Type.Object(
             }),
             proofMaxAge: Type.Union([Duration], { default: 60, description: 'a proof\'s iat may be this far in the past or future' }),
             replayCacheSize: Type.Integer({ minimum: 100, default: 100000, description: 'proof jtis each node remembers in memory (the database or Redis remembers every one)' }),
+          },
+          { default: {}, additionalProperties: false },
+        ),
+        tokenExchange: Type.Object(
+          {
+            trustedIssuers: Type.Array(
+              Type.Object(
+                {
+                  issuer: Type.String({ minLength: 1, description: 'the exact `iss` of the issuer\'s JWTs' }),
+                  jwksUri: Type.String({ minLength: 1, description: 'https URL of its JWK Set (fetched through the outbound rules)' }),
+                  clients: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'client_ids that may present its tokens' }),
+                  scopes: Type.Array(Type.String(), { default: [], description: 'the most its tokens may carry into an exchange' }),
+                  provider: Type.Optional(
+                    Type.String({ minLength: 1, description: 'user_identities provider its subjects are linked through (default: the issuer)' }),
+                  ),
+                  audience: Type.Optional(Type.String({ minLength: 1, description: 'the `aud` its tokens must name (default: this server\'s issuer)' })),
+                },
+                { additionalProperties: false },
+              ),
+              {
+                default: [],
+                description:
+                  'RFC 8693 subject and actor tokens of type urn:ietf:params:oauth:token-type:jwt are accepted from these issuers only; a subject must be linked to a local account',
+              },
+            ),
           },
           { default: {}, additionalProperties: false },
         ),
@@ -422,6 +457,8 @@ export interface Config {
     fapi2: { everyClient: boolean; rotateRefreshTokens: boolean };
     /** RFC 9449 (src/dpop/): windows in seconds. */
     dpop: { enabled: boolean; requireNonce: boolean; nonceWindow: number; proofMaxAge: number; replayCacheSize: number };
+    /** RFC 8693 (src/exchange/): provider and audience filled in. */
+    tokenExchange: { trustedIssuers: TrustedIssuerConfig[] };
   };
   readonly security: {
     encryptionKey: Buffer;

@@ -5,7 +5,7 @@ export const ID_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:id_token';
 export const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
 export const REFRESH_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:refresh_token';
 
-/** Types accepted as subject_token_type / actor_token_type (our own access and ID tokens). */
-export const INPUT_TOKEN_TYPES: readonly string[] = [ACCESS_TOKEN_TYPE, ID_TOKEN_TYPE];
+/** Types of our own tokens accepted as subject_token_type / actor_token_type (`jwt` too, from trusted issuers). */
+export const OWN_TOKEN_TYPES: readonly string[] = [ACCESS_TOKEN_TYPE, ID_TOKEN_TYPE];
 /** Types that may be requested; both yield one of our access tokens (a JWT when `jwt` is asked for). */
 export const OUTPUT_TOKEN_TYPES: readonly string[] = [ACCESS_TOKEN_TYPE, JWT_TOKEN_TYPE];

@@ -13,7 +13,6 @@ import {
   errors,
   jwtVerify,
   UnsecuredJWT,
-  type JSONWebKeySet,
   type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose';
@@ -22,6 +21,7 @@ import { ASYMMETRIC_ASSERTION_ALGS, HMAC_ASSERTION_ALGS } from '../clients/clien
 import type { Clock } from '../oauth/clock.js';
 import { InvalidRequest, InvalidRequestObject, type OAuthError } from '../oauth/errors.js';
 import type { OutboundFetcher } from '../outbound/outbound-fetch.js';
+import { NotAKeySet, RemoteKeySets } from '../outbound/remote-key-sets.js';
 import { RedirectableError, RESPONSE_MODES, verifyRedirect, type ResponseMode } from '../authorize/authorize-request.js';
 
 const CLOCK_SKEW = 30;
@@ -44,12 +44,13 @@ class Refused extends Error {
 }
 
 export class RequestObjectVerifier {
-  /** Key sets per fetched document: the outbound cache returns the same object while it is fresh. */
-  private readonly fetchedSets = new WeakMap<object, JWTVerifyGetKey>();
+  /** Key sets of fetched jwks_uri documents (src/outbound/). */
+  private readonly fetchedSets: RemoteKeySets;
   private readonly deps: RequestObjectDeps;
 
   constructor(deps: RequestObjectDeps) {
     this.deps = deps;
+    this.fetchedSets = new RemoteKeySets(deps.outbound);
   }
 
   /**
@@ -122,11 +123,12 @@ export class RequestObjectVerifier {
   private async keySet(client: Client): Promise<JWTVerifyGetKey> {
     if (client.jwks) return createLocalJWKSet(client.jwks);
     if (!client.jwksUri) throw new Refused('this client has no registered keys');
-    const doc = await this.deps.outbound.fetchJson(client.jwksUri);
-    if (!doc || typeof doc !== 'object' || !Array.isArray((doc as { keys?: unknown }).keys)) throw new Refused('jwks_uri did not return a JWK Set');
-    let set = this.fetchedSets.get(doc);
-    if (!set) this.fetchedSets.set(doc, (set = createLocalJWKSet(doc as JSONWebKeySet)));
-    return set;
+    try {
+      return await this.fetchedSets.keySet(client.jwksUri);
+    } catch (err) {
+      if (err instanceof NotAKeySet) throw new Refused(err.message);
+      throw err;
+    }
   }
 }
 

@@ -10,6 +10,7 @@ import type { Keystore } from '../keys/keystore.service.js';
 import type { JwtVerifier } from '../keys/verifier.js';
 import type { AuditContext } from '../audit/audit-event.js';
 import type { Clock } from '../oauth/clock.js';
+import type { TrustedIssuerVerifier } from '../exchange/trusted-issuers.js';
 import { InvalidClient, InvalidDpopProof, InvalidRequest, UnauthorizedClient, UnsupportedGrantType, type OAuthError } from '../oauth/errors.js';
 import { sha256 } from '../oauth/hash.js';
 import { grantOfJti, isOpaqueFor } from './access-token.js';
@@ -43,6 +44,8 @@ export interface TokenServiceDeps {
   bindAllCertificates?: boolean;
   /** Clients whose tokens are bound to the certificate of any mTLS request (FAPI 2.0 profile clients). */
   bindsCertificates?: (client: Client) => boolean;
+  /** RFC 8693 subject and actor JWTs of issuers the operator trusts (src/exchange/trusted-issuers.ts). */
+  trustedIssuers?: Pick<TrustedIssuerVerifier, 'enabled' | 'verify'>;
 }
 
 export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
@@ -80,6 +83,7 @@ export class TokenService {
       ownTokens: {
         accessToken: (token) => this.verifyAccessToken(token),
         idToken: (token) => this.verifyIdToken(token),
+        trustedJwt: deps.trustedIssuers?.enabled ? (token) => deps.trustedIssuers!.verify(token) : undefined,
       },
       transaction: deps.transaction,
     };

@@ -1,6 +1,6 @@
 /**
- * RFC 8693 token exchange: a confidential client trades one of our access or ID tokens (the subject, optionally
- * with an actor token for delegation) for a new access token that is never wider than the subject token
+ * RFC 8693 token exchange: a confidential client trades one of our access or ID tokens, or a JWT of an issuer the
+ * operator trusts (the subject, optionally with an actor token for delegation) for a new access token that is never wider than the subject token
  * (src/exchange/exchange-policy.ts). No refresh token is issued (§2.2.1 makes it optional).
  */
 import { record } from '../../audit/audit-event.js';
@@ -22,8 +22,10 @@ export const tokenExchangeGrant: GrantHandler = {
       throw new InvalidRequest('actor_token and actor_token_type go together');
     }
     const scope = parseScope(params['scope']);
-    const subject = await validateToken(ctx.ownTokens, 'subject', params['subject_token'], params['subject_token_type']);
-    const actor = params['actor_token'] !== undefined ? await validateToken(ctx.ownTokens, 'actor', params['actor_token'], params['actor_token_type']) : undefined;
+    const presenter = { clientId: client.clientId, subjectFor: (userId: string) => ctx.subject(client, userId) };
+    const subject = await validateToken(ctx.ownTokens, 'subject', params['subject_token'], params['subject_token_type'], presenter);
+    const actor =
+      params['actor_token'] !== undefined ? await validateToken(ctx.ownTokens, 'actor', params['actor_token'], params['actor_token_type'], presenter) : undefined;
     const now = ctx.clock.now();
     const decision = decideExchange({
       subject,
