@@ -14,7 +14,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BIN, ROOT, WORK, dropBenchSchemas, lightHashTarget, prepareGatehouse } from './targets.mjs';
+import { ROOT, WORK, dropBenchSchemas, lightHashTarget, prepareGatehouse, startNode } from './targets.mjs';
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((acc, a, i, all) => {
@@ -29,26 +29,6 @@ const CONNECTIONS = Number(args.connections ?? 16);
 if (!existsSync(join(ROOT, 'dist/cli/index.js'))) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
 mkdirSync(WORK, { recursive: true });
 process.on('exit', () => dropBenchSchemas());
-
-/** Starts `gatehouse serve` and resolves when it prints READY. */
-function startNode(target, port, env = {}) {
-  const config = target.start[target.start.indexOf('--config') + 1];
-  const child = spawn(BIN, ['serve', '--config', config, '--port', String(port)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  return new Promise((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`node on ${port} did not start: ${out}`)), 30_000);
-    const onData = (d) => {
-      out += d;
-      if (out.includes('READY')) {
-        clearTimeout(timer);
-        res({ pid: child.pid, url: `http://127.0.0.1:${port}`, stop: () => new Promise((r) => (child.once('exit', r), child.kill('SIGTERM'))) });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => rej(new Error(`node on ${port} exited ${code}: ${out}`)));
-  });
-}
 
 // ---- a scripted browser: authorize → login → consent → token, cookies per path --------------------------
 class Browser {

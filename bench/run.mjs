@@ -5,6 +5,9 @@
 //                    [--duration 10] [--runs 3] [--no-peer] [--peer-first] [--limits] [--only gatehouse-ES256,...]
 //                    [--rounds N] [--out file.json]
 //
+// The cc-dpop scenario (DPoP client_credentials, server CPU per token with and without a proof) is bench/dpop.mjs:
+// it runs after the shared load when --scenarios is not given or names it.
+//
 // --rounds N runs the load N times with the order alternating and prints the median of per-round ratios.
 //
 // It copies ../shared/bench into bench/.work (the shared folder is read-only), installs its dependencies once,
@@ -25,6 +28,15 @@ const args = Object.fromEntries(
   }, []),
 );
 const db = args.db ?? 'sqlite';
+const scenarioList = args.scenarios ? String(args.scenarios).split(',') : undefined;
+const withDpop = !scenarioList || scenarioList.includes('cc-dpop');
+const sharedScenarios = scenarioList?.filter((s) => s !== 'cc-dpop');
+
+/** bench/dpop.mjs with this run's database and duration; its own rounds alternate bearer and DPoP. */
+function runDpop(out) {
+  const argv = [join(ROOT, 'bench/dpop.mjs'), '--db', db, '--duration', String(args.duration ?? 5), '--rounds', String(args.rounds ?? 3), '--out', out.replace(/\.json$/, '-dpop.json')];
+  return spawnSync(process.execPath, argv, { stdio: 'inherit' }).status ?? 1;
+}
 
 function prepareWork() {
   if (!existsSync(SHARED)) throw new Error(`${SHARED} not found: the shared bench folder sits beside the repository`);
@@ -74,7 +86,7 @@ const loadArgs = [
   '--duration', String(args.duration ?? 10),
   '--runs', String(args.runs ?? 3),
   '--out', out,
-  ...(args.scenarios ? ['--scenarios', String(args.scenarios)] : []),
+  ...(sharedScenarios ? ['--scenarios', sharedScenarios.join(',')] : []),
   ...(args.only ? ['--only', String(args.only)] : []),
   ...(args.engine ? ['--engine', String(args.engine)] : []),
 ];
@@ -83,7 +95,7 @@ process.on('exit', () => {
   if (db === 'postgres') dropBenchSchemas();
 });
 const load = (argv) => spawnSync(taskset ? 'taskset' : process.execPath, taskset ? ['-c', '1', process.execPath, ...argv] : argv, { cwd: WORK, stdio: 'inherit' });
-if (args.rounds) {
+if (args.rounds && sharedScenarios?.length !== 0) {
   // Interleaved rounds, order alternating: this host's noise comes in bursts of minutes, so ratios are taken
   // within a round and their median reported (bench/ratios.mjs).
   const outs = [];
@@ -98,9 +110,9 @@ if (args.rounds) {
   }
   spawnSync(process.execPath, [join(ROOT, 'bench/ratios.mjs'), ...outs], { stdio: 'inherit' });
   console.log(`bench: password hash per flow ≈ ${Math.round(hashUs)} µs CPU (-lighthash targets: ${Math.round(lightUs)} µs)`);
-  process.exit(0);
+  process.exit(withDpop ? runDpop(out) : 0);
 }
-const r = load(loadArgs);
+const r = sharedScenarios?.length === 0 ? { status: 0 } : load(loadArgs);
 console.log(`bench: raw results in ${out}; password hash per flow ≈ ${Math.round(hashUs)} µs CPU (-lighthash targets: ${Math.round(lightUs)} µs)`);
 if (args.limits && r.status === 0) {
   // The bare-server ceilings (node:http and Fastify signing ES256/RS256 JWTs), measured in the same session.
@@ -108,4 +120,5 @@ if (args.limits && r.status === 0) {
   const l = spawnSync(taskset ? 'taskset' : process.execPath, [...(taskset ? ['-c', '0', process.execPath] : []), join(WORK, 'limits.mjs'), '--only', 'http', '--duration', String(args.duration ?? 5), '--runs', '1', '--out', limitsOut], { cwd: WORK, stdio: 'inherit' });
   process.exit(l.status ?? 1);
 }
+if (r.status === 0 && withDpop) process.exit(runDpop(out));
 process.exit(r.status ?? 1);

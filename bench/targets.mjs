@@ -1,6 +1,6 @@
 // Bench deployments of Gatehouse: shared by `npm run bench` (bench/run.mjs) and the PostgreSQL figures
 // (bench/postgres.mjs). Each is a fresh database with the bench clients and users, started as an operator does.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -122,4 +122,27 @@ export async function lightHashTarget(target) {
  */
 export function opaqueTarget(target) {
   return { ...target, name: `${target.name}-opaque`, public_client: { ...target.public_client, client_id: 'app-opaque' }, scenarios: ['refresh'] };
+}
+
+/** Starts `gatehouse serve` and resolves when it prints READY. */
+export function startNode(target, port, env = {}, { cpu } = {}) {
+  const config = target.start[target.start.indexOf('--config') + 1];
+  const argv = ['serve', '--config', config, '--port', String(port)];
+  // --cpu pins the server to one core (taskset), as the load generator's runs do.
+  const [cmd, cmdArgs] = cpu === undefined ? [BIN, argv] : ['taskset', ['-c', String(cpu), BIN, ...argv]];
+  const child = spawn(cmd, cmdArgs, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  return new Promise((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`node on ${port} did not start: ${out}`)), 30_000);
+    const onData = (d) => {
+      out += d;
+      if (out.includes('READY')) {
+        clearTimeout(timer);
+        res({ pid: child.pid, url: `http://127.0.0.1:${port}`, stop: () => new Promise((r) => (child.once('exit', r), child.kill('SIGTERM'))) });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => rej(new Error(`node on ${port} exited ${code}: ${out}`)));
+  });
 }

@@ -11,6 +11,7 @@ import { InvalidDpopProof, UseDpopNonce } from '../oauth/errors.js';
 import { sha256 } from '../oauth/hash.js';
 import type { DpopNonces } from './nonce.js';
 import { DPOP_ALGS, verifyProof, type VerifiedProof } from './proof.js';
+import { ProofKeyCache } from './proof-keys.js';
 
 export interface DpopDeps {
   config: Config['auth']['dpop'];
@@ -33,6 +34,8 @@ export class DpopService {
   private readonly deps: DpopDeps;
   /** jti hash → expiry, insertion-ordered so the oldest go first once the set is full. */
   private readonly seen = new Map<string, number>();
+  /** Proof keys imported once per key (proof-keys.ts). */
+  private readonly keys = new ProofKeyCache(10_000);
 
   constructor(deps: DpopDeps) {
     this.deps = deps;
@@ -62,7 +65,7 @@ export class DpopService {
     if (Array.isArray(request.header) || request.header.includes(',')) throw new InvalidDpopProof('send exactly one DPoP header');
     const now = this.deps.clock.now();
     const maxAge = this.deps.config.proofMaxAge;
-    const proof = await verifyProof(request.header, { method: request.method, url: `${this.deps.issuer}${request.path}`, now, maxAge, accessToken: request.accessToken });
+    const proof = await verifyProof(request.header, { method: request.method, url: `${this.deps.issuer}${request.path}`, now, maxAge, accessToken: request.accessToken }, this.keys.resolve);
     // RFC 9449 §8: a stale nonce is always answered with a fresh one; none at all only when nonces are required.
     if (proof.nonce !== undefined ? !this.deps.nonces.accepts(proof.nonce) : this.deps.config.requireNonce) {
       throw new UseDpopNonce(this.nonce(), proof.nonce === undefined ? 'no nonce' : 'stale nonce');

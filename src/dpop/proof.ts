@@ -4,8 +4,9 @@
  * key must be public (a proof carrying private members is refused, never used).
  */
 import { createHash } from 'node:crypto';
-import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, jwtVerify, type JWK } from 'jose';
+import { decodeProtectedHeader, jwtVerify, type JWK } from 'jose';
 import { InvalidDpopProof } from '../oauth/errors.js';
+import { importProofKey, type ProofKeyResolver } from './proof-keys.js';
 
 /** RFC 9449 §5.1 `dpop_signing_alg_values_supported`. */
 export const DPOP_ALGS = ['ES256', 'ES384', 'PS256', 'RS256', 'EdDSA'] as const;
@@ -37,7 +38,7 @@ export interface VerifiedProof {
  * RFC 9449 §4.3 ¶1–12 minus nonce and replay. The htu comparison normalises both sides the same way (RFC 3986
  * §6.2.2–6.2.3 through WHATWG URL: lowercase scheme and host, default port dropped, no query or fragment).
  */
-export async function verifyProof(proof: string, expect: ProofExpectations): Promise<VerifiedProof> {
+export async function verifyProof(proof: string, expect: ProofExpectations, keys: ProofKeyResolver = importProofKey): Promise<VerifiedProof> {
   let header: ReturnType<typeof decodeProtectedHeader>;
   try {
     header = decodeProtectedHeader(proof);
@@ -52,8 +53,11 @@ export async function verifyProof(proof: string, expect: ProofExpectations): Pro
   if (!jwk || typeof jwk !== 'object') throw new InvalidDpopProof('the DPoP proof must carry its public key in jwk');
   if (PRIVATE_MEMBERS.some((m) => m in jwk)) throw new InvalidDpopProof('the DPoP proof jwk must be a public key');
   let payload: Record<string, unknown>;
+  let jkt: string;
   try {
-    ({ payload } = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: [...DPOP_ALGS] }));
+    let key;
+    ({ key, jkt } = await keys(jwk, header.alg));
+    ({ payload } = await jwtVerify(proof, key, { typ: 'dpop+jwt', algorithms: [header.alg] }));
   } catch {
     throw new InvalidDpopProof('the DPoP proof signature is invalid');
   }
@@ -72,7 +76,7 @@ export async function verifyProof(proof: string, expect: ProofExpectations): Pro
       throw new InvalidDpopProof('the DPoP proof ath does not match the access token');
     }
   }
-  return { jkt: await calculateJwkThumbprint(jwk, 'sha256'), jti, iat, nonce };
+  return { jkt, jti, iat, nonce };
 }
 
 /** The URL with scheme and host lowercased, the default port dropped and no query or fragment; '' if unparseable. */
