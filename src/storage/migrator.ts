@@ -13,6 +13,7 @@ import * as m0010 from './migrations/0010-pushed-authorization-requests.js';
 import * as m0016 from './migrations/0016-fapi-profile.js';
 import * as m0011 from './migrations/0011-dpop.js';
 import * as m0012 from './migrations/0012-mtls-client-auth.js';
+import * as m0013 from './migrations/0013-device-authorizations.js';
 
 /** Every migration, in order. Names sort lexically; a new migration is one new line here. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -29,6 +30,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0016-fapi-profile': m0016,
   '0011-dpop': m0011,
   '0012-mtls-client-auth': m0012,
+  '0013-device-authorizations': m0013,
 };
 
 function migrator(db: Db): Migrator {

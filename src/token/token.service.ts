@@ -43,6 +43,8 @@ export interface TokenServiceDeps {
   bindAllCertificates?: boolean;
   /** Clients whose tokens are bound to the certificate of any mTLS request (FAPI 2.0 profile clients). */
   bindsCertificates?: (client: Client) => boolean;
+  /** RFC 8628 device authorizations (src/device/); without them the device_code grant is unsupported. */
+  devices?: GrantContext['devices'];
 }
 
 export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
@@ -82,6 +84,7 @@ export class TokenService {
         idToken: (token) => this.verifyIdToken(token),
       },
       transaction: deps.transaction,
+      devices: deps.devices,
     };
   }
 
