@@ -15,7 +15,7 @@ export default tseslint.config(
   },
   {
     // Layering (docs/ARCHITECTURE.md): domains know nothing of HTTP or storage.
-    files: ['src/{oauth,keys,clients,accounts,projects,token,discovery,upstream,seed,userinfo,sessions,grants,authorize,audit,scopes,outbound,claims,subjects,logout,request-object,jarm,signup,dpop,fapi,par,mtls,exchange}/**/*.ts'],
+    files: ['src/{oauth,keys,clients,accounts,projects,token,discovery,upstream,seed,userinfo,sessions,grants,authorize,audit,scopes,outbound,claims,subjects,logout,request-object,jarm,signup,dpop,fapi,par,mtls,exchange,device}/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': [

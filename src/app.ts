@@ -58,6 +58,7 @@ import { DpopService } from './dpop/dpop.service.js';
 import { DpopNonces } from './dpop/nonce.js';
 import { DPOP_ALGS } from './dpop/proof.js';
 import { kyselyDpopJtiStore } from './storage/kysely/dpop-jti.kysely.js';
+import { DeviceAuthorizationService } from './device/device.service.js';
 
 export const OPERATOR_SCOPES = ['admin'];
 export const BUILTIN_SCOPES = ['openid', 'profile', 'email', 'address', 'phone', 'offline_access', 'admin'];
@@ -82,6 +83,8 @@ export interface Container {
   authorize: AuthorizeService;
   /** Pushed Authorization Requests (RFC 9126, src/par/). */
   par: PushedAuthorizationService;
+  /** The Device Authorization Grant (RFC 8628, src/device/); undefined when auth.device.enabled is off. */
+  device: DeviceAuthorizationService | undefined;
   loginThrottle: LoginThrottle;
   /** The Redis connection behind shared limits, when `redis.url` is set. */
   sharedStore: SharedStore | undefined;
@@ -314,6 +317,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
         clock,
         linkedUser: async (provider, subject) => (await stores.users.findIdentity(provider, subject))?.userId,
       }),
+      devices: config.auth.device.enabled ? stores.devices : undefined,
     });
     // Back-Channel Logout: delivered apart from the request that ended the session (logout/backchannel-delivery.ts).
     const delivery = new BackchannelDelivery({
@@ -346,6 +350,27 @@ export async function createContainer(config: Config, options: ContainerOptions 
       fanOuts.add(p);
     }
     const loginThrottle = throttle('login', config.auth.loginRateLimit);
+    // User codes typed at /device: every counter of the throttle keyed by the address alone (device/device.service.ts).
+    const userCodes = config.auth.device.userCodeRateLimit;
+    const device = config.auth.device.enabled
+      ? new DeviceAuthorizationService({
+          store: stores.devices,
+          clock,
+          lifetime: config.auth.device.lifetime,
+          interval: config.auth.device.interval,
+          verificationUri: `${config.server.issuer}/device`,
+          throttle: throttle('device-user-code', {
+            perAccountAndIp: userCodes.perIp,
+            perIp: userCodes.perIp,
+            perAccount: userCodes.perIp,
+            window: userCodes.window,
+            maxBackoff: userCodes.window,
+            knownAddressLifetime: 1,
+          }),
+          authorize,
+          findClient: (id) => clients.find(id),
+        })
+      : undefined;
     const dpopJtis = kyselyDpopJtiStore(db);
     const dpop = new DpopService({
       config: config.auth.dpop,
@@ -365,6 +390,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       signupEnabled: config.signup.enabled,
       parRequired: config.auth.par.required,
       dpopAlgs: config.auth.dpop.enabled ? DPOP_ALGS : undefined,
+      deviceAuthorization: config.auth.device.enabled,
       mtls: mtlsEnabled(config.server) ? { endpointBaseUrl: config.server.mtls.endpointBaseUrl || undefined } : undefined,
     };
     return {
@@ -385,6 +411,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       consents,
       authorize,
       par,
+      device,
       loginThrottle,
       sharedStore: shared,
       signup: new SignupService(accounts, config.signup.enabled),
@@ -414,6 +441,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
         return (
           (await stores.tokens.purgeExpired(clock.now())) +
           (await par.purgeExpired()) +
+          (await stores.devices.purgeExpired(clock.now())) +
           (await keystore.prune()) +
           (await audit.purge()) +
           (await stores.sessionClients.purgeOrphans()) +

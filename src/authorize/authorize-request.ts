@@ -18,6 +18,7 @@ import {
 import { isCodeChallenge } from '../oauth/pkce.js';
 import { matchRedirectUri } from '../oauth/redirect-uri.js';
 import { grantScopes, parseScope } from '../oauth/scope.js';
+import type { Completion } from './completion.js';
 import type { ResponseTarget } from './response-mode.js';
 
 export type ResponseMode = 'query' | 'fragment' | 'form_post' | JarmMode;
@@ -43,6 +44,8 @@ export interface AuthorizationRequest {
   pushedId?: string;
   /** RFC 9449 §10: the JWK thumbprint the code is bound to. */
   dpopJkt?: string | undefined;
+  /** A request without a redirect URI ends at this target instead of a code (completion.ts; the device flow). */
+  completion?: Completion | undefined;
 }
 
 /** A failure before the redirect URI is verified: shown as an error page, never redirected. */

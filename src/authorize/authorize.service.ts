@@ -28,6 +28,7 @@ import {
 } from './authorize-request.js';
 import type { RequestObjectVerifier } from '../request-object/request-object.js';
 import type { CodeStore } from './code.store.js';
+import type { CompletionStore } from './completion.js';
 import { InteractionInvalid, MAX_SEALED_LENGTH, type Interaction, type InteractionSealer, type PendingLogin } from './interaction.js';
 import { chooserAccounts, type ChooserAccount } from './interaction-select.js';
 import { buildResponse, type AuthorizationResponse, type ResponseTarget } from './response-mode.js';
@@ -71,7 +72,7 @@ export interface AuthorizeDeps {
   subjects?: { subjectFor(client: Client, userId: string): string };
   /** Runs `fn` with stores bound to one transaction: completing an interaction commits once. */
   transaction<T>(
-    fn: (stores: { consents: ConsentStore; codes: CodeStore; sessions: SessionStore; users: UserStore; audit: AuditStore }) => Promise<T>,
+    fn: (stores: { consents: ConsentStore; codes: CodeStore; sessions: SessionStore; users: UserStore; audit: AuditStore; completions: CompletionStore }) => Promise<T>,
   ): Promise<T>;
 }
 
@@ -178,6 +179,21 @@ export class AuthorizeService {
   }
 
   /**
+   * An authorization checked elsewhere that ends at a completion target (the device flow, src/device/): the
+   * interaction of the code flow, the browser's session honoured (a signed-in person only consents), and the
+   * consent page always shown, since the person must confirm the device that is asking (RFC 8628 §5.4).
+   */
+  async startCompletion(client: Client, request: AuthorizationRequest, session: BrowserSession | undefined): Promise<Outcome> {
+    const user = session ? await this.deps.accounts.find(session.userId) : undefined;
+    const active = user && user.disabledAt === null ? user : undefined;
+    const consenting = { ...request, prompt: ['consent'] };
+    if (!active) return this.startInteraction(client, consenting, undefined);
+    const gated = await this.withholdOperatorScopes(client, active, consenting);
+    if (!gated.ok) return this.fail(consenting, gated.error);
+    return this.startInteraction(client, gated.request, active);
+  }
+
+  /**
    * RFC 6749 §3.3: the server may grant less than asked. Operator-only scopes go only to people whose role
    * allows them now; when that leaves nothing of what was asked, the request fails with invalid_scope.
    */
@@ -240,8 +256,11 @@ export class AuthorizeService {
    * client gets access_denied with state and iss in its response mode. Nothing is stored: a login made in this
    * interaction ends with it (its session was never written).
    */
-  cancel(id: string, sealed: string | undefined, formCsrf: string | undefined): AuthorizationResponse {
-    const interaction = this.deps.sealer.open(id, sealed, formCsrf, this.deps.clock.now());
+  async cancel(id: string, sealed: string | undefined, formCsrf: string | undefined): Promise<AuthorizationResponse> {
+    const now = this.deps.clock.now();
+    const interaction = this.deps.sealer.open(id, sealed, formCsrf, now);
+    const target = interaction.request.completion;
+    if (target) await this.deps.transaction(({ completions }) => completions.deny(target.id, now));
     return this.error(interaction.request, new AccessDenied('the user canceled the request'));
   }
 
@@ -315,7 +334,7 @@ export class AuthorizeService {
     // Inside the transaction only its own stores may be touched (SQLite has one connection), so read first.
     const lifetimes = await this.lifetimes(request.clientId);
     const now = this.deps.clock.now();
-    return this.deps.transaction(async ({ consents, codes, sessions, users, audit }) => {
+    return this.deps.transaction(async ({ consents, codes, sessions, users, audit, completions }) => {
       const user = signedIn ?? (await users.findById(signIn.session.userId));
       if (!user || user.disabledAt !== null) throw new InteractionInvalid('This account is disabled.');
       if (signIn.created) {
@@ -323,13 +342,16 @@ export class AuthorizeService {
         await sessions.insert(signIn.session);
       }
       if (signedIn) await record(audit, now, signInEntry(user, request.clientId), ctx);
-      if (consent === 'deny') return this.fail(request, new AccessDenied('the user denied the request')).response;
+      if (consent === 'deny') {
+        if (request.completion) await completions.deny(request.completion.id, now);
+        return this.fail(request, new AccessDenied('the user denied the request')).response;
+      }
       if (consent === 'allow') {
         await recordConsent(consents, user.id, request.clientId, request.scopes, now);
         const entry = { action: 'consent.granted', actor: { type: 'user' as const, id: user.id }, target: { type: 'client', id: request.clientId } };
         await record(audit, now, { ...entry, detail: { scope: request.scopes } }, ctx);
       }
-      return this.completeOnce(request.pushedId ?? interaction.id, request, user, signIn.session, lifetimes, codes);
+      return this.completeOnce(request.pushedId ?? interaction.id, request, user, signIn.session, lifetimes, codes, completions);
     });
   }
 
@@ -344,10 +366,20 @@ export class AuthorizeService {
   }
 
   /** Issues the code under grant `id`; refused when that grant exists (a completed interaction replayed). */
-  private async completeOnce(id: string, request: AuthorizationRequest, user: User, session: BrowserSession, lifetimes: Lifetimes, codes: CodeStore) {
+  private async completeOnce(
+    id: string,
+    request: AuthorizationRequest,
+    user: User,
+    session: BrowserSession,
+    lifetimes: Lifetimes,
+    codes: CodeStore,
+    completions?: CompletionStore,
+  ) {
     const wrongUser = await this.notRequestedSubject(request, user);
     if (wrongUser) return this.error(request, wrongUser);
-    const response = await this.issueCode(request, user, session, id, lifetimes, codes);
+    const response = request.completion
+      ? await this.approveCompletion(request, user, session, id, lifetimes, completions)
+      : await this.issueCode(request, user, session, id, lifetimes, codes);
     if (!response) throw new InteractionInvalid('This sign-in request was already completed.');
     return response;
   }
@@ -383,6 +415,23 @@ export class AuthorizeService {
     const client = await this.deps.clients.find(clientId);
     const code = client && this.deps.codeLifetime ? this.deps.codeLifetime(client, this.deps.codeExpiry) : this.deps.codeExpiry;
     return { grant: client?.refreshTokenTtl ?? this.deps.grantExpiry, code };
+  }
+
+  /** A completion target instead of a code: its grant `grantId` and approval, in the completing transaction. */
+  private async approveCompletion(
+    request: AuthorizationRequest,
+    user: User,
+    session: BrowserSession,
+    grantId: string,
+    lifetimes: Lifetimes,
+    completions: CompletionStore | undefined,
+  ): Promise<AuthorizationResponse | undefined> {
+    // Only the consent decision completes a target (startCompletion asks consent always), inside its transaction.
+    if (!completions || !request.completion) throw new InteractionInvalid('This sign-in request cannot be completed here.');
+    const now = this.deps.clock.now();
+    const grant = { id: grantId, clientId: request.clientId, userId: user.id, scope: request.scopes.join(' '), createdAt: now, expiresAt: now + lifetimes.grant, revokedAt: null, claims: null };
+    const approved = await completions.approve(request.completion.id, grant, { userId: user.id, authTime: session.authTime, amr: session.amr }, now);
+    return approved ? { redirectUri: '', responseMode: 'query', params: {}, completed: 'approved' } : undefined;
   }
 
   /** Creates the grant `grantId` and its code; undefined when that grant already exists. */
@@ -440,7 +489,8 @@ export class AuthorizeService {
     return { kind: 'respond', response: this.error(request, err) };
   }
 
-  private error(target: ResponseTarget, err: OAuthError): AuthorizationResponse {
+  private error(target: ResponseTarget & { completion?: unknown }, err: OAuthError): AuthorizationResponse {
+    if (target.completion) return { redirectUri: '', responseMode: 'query', params: { error: err.error, error_description: err.description }, completed: 'refused' };
     return buildResponse(target, { error: err.error, error_description: err.description }, this.deps.issuer, this.deps.jarm);
   }
 }

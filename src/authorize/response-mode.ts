@@ -11,6 +11,8 @@ export interface AuthorizationResponse {
   redirectUri: string;
   responseMode: ResponseMode;
   params: Record<string, string>;
+  /** Set for a request with a completion target (completion.ts): a page is shown instead of a redirect. */
+  completed?: 'approved' | 'refused';
 }
 
 export interface ResponseTarget {

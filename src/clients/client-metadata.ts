@@ -133,10 +133,10 @@ function httpsUri(field: string, value: string, allowLoopbackHttp: boolean): str
 /**
  * The scopes of a client registered without `scope`: for self-registered clients the registration policy, for
  * operators' clients openid profile email. `offline_access` only with the refresh_token grant (OIDC Core §11),
- * and nothing user-facing for a client without the authorization_code grant.
+ * and nothing user-facing for a client without a user grant (authorization_code, device_code).
  */
 function defaultScopes(ctx: MetadataContext, grantTypes: readonly GrantType[]): string[] {
-  if (!grantTypes.includes('authorization_code')) return [];
+  if (!grantTypes.includes('authorization_code') && !grantTypes.includes('urn:ietf:params:oauth:grant-type:device_code')) return [];
   const base = ctx.registrar === 'operator' ? ['openid', 'profile', 'email', 'offline_access'] : [...ctx.registrationScopes];
   return base.filter((s) => s !== 'offline_access' || grantTypes.includes('refresh_token'));
 }
@@ -161,7 +161,7 @@ export function validateClientMetadata(input: ClientMetadataInput, ctx: Metadata
   for (const r of givenResponses) if (r !== 'code') fail('response_types', `unsupported response type ${r}`);
   // RFC 7591 §2.1: inconsistent grant_types / response_types are replaced by consistent ones (registration-rules.ts).
   const { grantTypes, responseTypes } = reconcileTypes(givenGrants, givenResponses, stringList(input, 'redirect_uris', []));
-  if (grantTypes.length === 0) fail('grant_types', 'refresh_token requires authorization_code');
+  if (grantTypes.length === 0) fail('grant_types', 'refresh_token requires authorization_code or device_code');
   const usesCode = grantTypes.includes('authorization_code');
   if (clientType === 'public' && grantTypes.includes('client_credentials')) {
     fail('grant_types', 'client_credentials requires a confidential client (token_endpoint_auth_method other than none)');

@@ -24,7 +24,14 @@ export const TLS_CLIENT_AUTH_FIELDS = [
 ] as const;
 export type TlsClientAuthField = (typeof TLS_CLIENT_AUTH_FIELDS)[number];
 
-export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange'] as const;
+export const GRANT_TYPES = [
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+  'urn:ietf:params:oauth:grant-type:token-exchange',
+  // RFC 8628 (src/device/).
+  'urn:ietf:params:oauth:grant-type:device_code',
+] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 
 export type ClientType = 'public' | 'confidential';

@@ -28,7 +28,7 @@ export interface OidcRegistrationFields {
  * or the unusable one dropped: `code` without the authorization_code grant gets the grant when the client has
  * redirect URIs to receive codes, else `code` is dropped (a client_credentials-only client, as Authlib
  * registers one); the authorization_code grant without `code` gets `code`; refresh_token without
- * authorization_code is dropped. What cannot be made consistent is refused by the caller.
+ * authorization_code (or the device grant) is dropped. What cannot be made consistent is refused by the caller.
  */
 export function reconcileTypes(
   grantTypes: readonly GrantType[],
@@ -42,7 +42,9 @@ export function reconcileTypes(
     else responses = responses.filter((r) => r !== 'code');
   }
   if (grants.includes('authorization_code') && !responses.includes('code')) responses.push('code');
-  const usable = grants.includes('authorization_code') ? grants : grants.filter((g) => g !== 'refresh_token');
+  // Refresh tokens come from a user's grant: the authorization code's or the device authorization's (RFC 8628).
+  const userGrant = grants.includes('authorization_code') || grants.includes('urn:ietf:params:oauth:grant-type:device_code');
+  const usable = userGrant ? grants : grants.filter((g) => g !== 'refresh_token');
   return { grantTypes: usable, responseTypes: responses };
 }
 

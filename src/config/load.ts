@@ -250,6 +250,12 @@ function normalise(raw: RawConfig, source: string, base: string, createDatabase:
       resources: raw.auth.resources,
       opaqueResources: raw.auth.opaqueResources,
       par: { lifetime: duration(raw.auth.par.lifetime, 'auth.par.lifetime', 600), required: raw.auth.par.required },
+      device: {
+        enabled: raw.auth.device.enabled,
+        lifetime: Math.max(1, duration(raw.auth.device.lifetime, 'auth.device.lifetime', 86400)),
+        interval: Math.max(1, duration(raw.auth.device.interval, 'auth.device.interval', 300)),
+        userCodeRateLimit: { perIp: raw.auth.device.userCodeRateLimit.perIp, window: duration(raw.auth.device.userCodeRateLimit.window, 'auth.device.userCodeRateLimit.window') },
+      },
       fapi2: { everyClient: raw.auth.fapi2.everyClient, rotateRefreshTokens: raw.auth.fapi2.rotateRefreshTokens },
       dpop: {
         enabled: raw.auth.dpop.enabled,

@@ -187,6 +187,25 @@ export const ConfigSchema = Type.Object(
           },
           { default: {}, additionalProperties: false },
         ),
+        device: Type.Object(
+          {
+            enabled: Type.Boolean({
+              default: true,
+              description:
+                'the Device Authorization Grant (RFC 8628): /oauth/device_authorization, the /device page and the device_code grant for clients registered with it; advertised in discovery',
+            }),
+            lifetime: Type.Union([Duration], { default: 600, description: 'how long a device code and its user code stay usable (expires_in; seconds or 10m)' }),
+            interval: Type.Union([Duration], { default: 5, description: 'the seconds a device waits between polls at first (interval); each slow_down adds 5' }),
+            userCodeRateLimit: Type.Object(
+              {
+                perIp: Type.Integer({ minimum: 1, default: 10, description: 'user codes one IP may enter at /device per window (wrong ones; a right one is refunded)' }),
+                window: Type.Union([Duration], { default: '15m', description: 'the window of that limit' }),
+              },
+              { default: {}, additionalProperties: false },
+            ),
+          },
+          { default: {}, additionalProperties: false },
+        ),
         fapi2: Type.Object(
           {
             everyClient: Type.Boolean({
@@ -453,6 +472,8 @@ export interface Config {
     opaqueResources: string[];
     /** RFC 9126 (src/par/). */
     par: { lifetime: number; required: boolean };
+    /** RFC 8628 (src/device/): durations in seconds. */
+    device: { enabled: boolean; lifetime: number; interval: number; userCodeRateLimit: { perIp: number; window: number } };
     /** Issue 11: the FAPI 2.0 Security Profile (src/fapi/). */
     fapi2: { everyClient: boolean; rotateRefreshTokens: boolean };
     /** RFC 9449 (src/dpop/): windows in seconds. */

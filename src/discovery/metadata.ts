@@ -16,6 +16,8 @@ export interface DiscoveryInput {
   parRequired?: boolean;
   /** RFC 9449 §5.1: the DPoP proof algs, when DPoP is on. */
   dpopAlgs?: readonly string[] | undefined;
+  /** RFC 8628 is on (`auth.device.enabled`): the device authorization endpoint and the device_code grant. */
+  deviceAuthorization?: boolean;
   /** RFC 8705 is configured (a TLS listener or a trusted proxy's header); endpointBaseUrl when it differs. */
   mtls?: { endpointBaseUrl?: string | undefined } | undefined;
 }
@@ -63,7 +65,15 @@ export function authorizationServerMetadata(input: DiscoveryInput): Record<strin
     response_types_supported: ['code'],
     response_modes_supported: ['query', 'fragment', 'form_post', ...JARM_MODES],
     authorization_signing_alg_values_supported: input.signingAlgs,
-    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange'],
+    grant_types_supported: [
+      'authorization_code',
+      'refresh_token',
+      'client_credentials',
+      'urn:ietf:params:oauth:grant-type:token-exchange',
+      ...(input.deviceAuthorization ? ['urn:ietf:params:oauth:grant-type:device_code'] : []),
+    ],
+    // RFC 8628 §4.
+    ...(input.deviceAuthorization ? { device_authorization_endpoint: url('/oauth/device_authorization') } : {}),
     // `none`: public clients (PKCE) at the token and revocation endpoints; introspection needs a confidential client.
     token_endpoint_auth_methods_supported: ['none', ...AUTH_METHODS],
     token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,

@@ -28,6 +28,7 @@ import { authorizeRoutes } from './routes/authorize.route.js';
 import { interactionRoutes } from './routes/interaction.route.js';
 import { logoutRoutes } from './routes/logout.route.js';
 import { userinfoRoutes } from './routes/userinfo.route.js';
+import { deviceAuthorizationRoutes, devicePageRoutes } from './routes/device.route.js';
 
 /** Fastify takes a hop count through a function; booleans and address lists pass through. */
 function trustProxy(value: boolean | string | number): boolean | string | ((addr: string, hop: number) => boolean) {
@@ -136,6 +137,7 @@ export async function buildServer(c: Container, options: ServerOptions = {}): Pr
       });
     }
     tokenRoutes(api, c, cors);
+    deviceAuthorizationRoutes(api, c, cors);
     userinfoRoutes(api, c, cors);
     registrationRoutes(api, c);
     adminClientRoutes(api, c);
@@ -151,6 +153,7 @@ export async function buildServer(c: Container, options: ServerOptions = {}): Pr
     authorizeRoutes(browser, c);
     interactionRoutes(browser, c);
     logoutRoutes(browser, c);
+    devicePageRoutes(browser, c);
   });
   app.get(STYLESHEET_PATH, async (_req, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=86400').send(STYLESHEET),

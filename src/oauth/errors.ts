@@ -75,6 +75,28 @@ export class AccessDenied extends OAuthError {
   readonly status = 403;
 }
 
+/** RFC 8628 §3.5: the token endpoint's answers to a device that polls (all 400, as RFC 6749 §5.2 errors). */
+export class AuthorizationPending extends OAuthError {
+  readonly error = 'authorization_pending';
+  readonly status = 400;
+}
+
+export class SlowDown extends OAuthError {
+  readonly error = 'slow_down';
+  readonly status = 400;
+}
+
+export class ExpiredToken extends OAuthError {
+  readonly error = 'expired_token';
+  readonly status = 400;
+}
+
+/** RFC 8628 §3.5 access_denied: the person denied the device; a token-endpoint error, so 400. */
+export class DeviceAccessDenied extends OAuthError {
+  readonly error = 'access_denied';
+  readonly status = 400;
+}
+
 export class LoginRequired extends OAuthError {
   readonly error = 'login_required';
   readonly status = 400;

@@ -296,7 +296,27 @@ export interface ParRequestsTable {
   expires_at: number;
 }
 
+/** RFC 8628 device authorizations (migration 0017, src/device/). */
+export interface DeviceAuthorizationsTable {
+  id: string;
+  client_id: string;
+  device_code_hash: string;
+  user_code_hash: string;
+  scope: string;
+  resource: string | null;
+  status: string;
+  user_id: string | null;
+  grant_id: string | null;
+  auth_time: number | null;
+  amr: string | null;
+  poll_interval: number;
+  last_polled_at: number | null;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
+  device_authorizations: DeviceAuthorizationsTable;
   oauth_par_requests: ParRequestsTable;
   users: UsersTable;
   user_identities: UserIdentitiesTable;

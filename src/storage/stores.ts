@@ -15,6 +15,7 @@ import { kyselyAuditStore } from './kysely/audit.kysely.js';
 import { kyselySessionClientStore } from './kysely/session-client.kysely.js';
 import { withConflictRetry } from './retry.js';
 import { kyselyPushedRequestStore } from './kysely/par.kysely.js';
+import { kyselyDeviceAuthorizationStore } from './kysely/device.kysely.js';
 
 /** A database handle or an open transaction: every store works on either. */
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -42,6 +43,7 @@ export function createStores(db: Executor) {
     audit: kyselyAuditStore(db),
     sessionClients: kyselySessionClientStore(db),
     pushedRequests: kyselyPushedRequestStore(db),
+    devices: kyselyDeviceAuthorizationStore(db),
   };
 }
 
@@ -54,7 +56,15 @@ export function createGrantStores(db: Executor) {
 
 /** The stores the consent decision uses inside its transaction. */
 export function createDecisionStores(db: Executor) {
-  return { consents: kyselyConsentStore(db), codes: kyselyCodeStore(db), sessions: kyselySessionStore(db), users: kyselyUserStore(db), audit: kyselyAuditStore(db) };
+  return {
+    consents: kyselyConsentStore(db),
+    codes: kyselyCodeStore(db),
+    sessions: kyselySessionStore(db),
+    users: kyselyUserStore(db),
+    audit: kyselyAuditStore(db),
+    // The completion of a device authorization (authorize/completion.ts) commits with the consent.
+    completions: kyselyDeviceAuthorizationStore(db),
+  };
 }
 
 /** `transaction(fn)`: every store `fn` touches commits together or not at all. */

@@ -46,6 +46,8 @@ export interface TokenServiceDeps {
   bindsCertificates?: (client: Client) => boolean;
   /** RFC 8693 subject and actor JWTs of issuers the operator trusts (src/exchange/trusted-issuers.ts). */
   trustedIssuers?: Pick<TrustedIssuerVerifier, 'enabled' | 'verify'>;
+  /** RFC 8628 device authorizations (src/device/); without them the device_code grant is unsupported. */
+  devices?: GrantContext['devices'];
 }
 
 export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
@@ -86,6 +88,7 @@ export class TokenService {
         trustedJwt: deps.trustedIssuers?.enabled ? (token) => deps.trustedIssuers!.verify(token) : undefined,
       },
       transaction: deps.transaction,
+      devices: deps.devices,
     };
   }
 

@@ -42,8 +42,11 @@ export interface ConsentModel {
   logoUri?: string | undefined;
   policyUri?: string | undefined;
   tosUri?: string | undefined;
-  /** Where the browser is sent after the decision: the host (or the app scheme) the user should recognise. */
-  redirectTarget: string;
+  /**
+   * Where the browser is sent after the decision: the host (or the app scheme) the user should recognise;
+   * undefined for a device authorization (RFC 8628), whose device gets the answer.
+   */
+  redirectTarget: string | undefined;
   /** Registered by itself (RFC 7591): its name is a claim nobody checked. */
   selfRegistered: boolean;
   userEmail: string;
@@ -58,7 +61,9 @@ export function consentPage(m: ConsentModel): string {
 ${m.selfRegistered ? html`<p class="error" role="note"><strong>Unverified application</strong>, registered by itself: its name was chosen by whoever registered it and is not checked by this server.</p>` : ''}
 <p><strong>${m.clientName}</strong>${m.selfRegistered ? ' (unverified)' : ''} wants to access your account <strong>${m.userEmail}</strong>:</p>
 <ul class="scopes">${m.scopes.map((s) => html`<li><strong>${s.name}</strong>: ${s.description}</li>`)}</ul>
-<p>After your choice you will be sent to <strong class="redirect-host">${m.redirectTarget}</strong>.</p>
+${m.redirectTarget === undefined
+    ? html`<p>The device that showed you the code gets this access. Allow only if you started the sign-in on that device yourself.</p>`
+    : html`<p>After your choice you will be sent to <strong class="redirect-host">${m.redirectTarget}</strong>.</p>`}
 ${clientLinks(m)}
 <form method="post" action="${m.action}">
 <input type="hidden" name="csrf" value="${m.csrf}">

@@ -11,7 +11,7 @@ const OPTIONS = {
   'redirect-uri': { type: 'string', multiple: true, value: 'URI', description: 'a redirect_uri, matched exactly' },
   'post-logout-redirect-uri': { type: 'string', multiple: true, value: 'URI', description: 'a post_logout_redirect_uri for RP-initiated logout' },
   origin: { type: 'string', multiple: true, value: 'ORIGIN', description: 'a browser origin allowed by CORS at the token, userinfo, revocation and introspection endpoints' },
-  grant: { type: 'string', multiple: true, value: 'GRANT', description: 'a grant type: authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:token-exchange (default client_credentials without redirect URIs)' },
+  grant: { type: 'string', multiple: true, value: 'GRANT', description: 'a grant type: authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:token-exchange, urn:ietf:params:oauth:grant-type:device_code (default client_credentials without redirect URIs)' },
   scope: { type: 'string', value: '"A B"', description: 'the scopes the client may request, space-separated' },
   resource: { type: 'string', multiple: true, value: 'URI', description: 'a resource (RFC 8707 audience) the client may request' },
   auth: {

@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import { redirectLocation, type AuthorizationResponse } from '../../authorize/response-mode.js';
 import { errorPage, FORM_POST_SCRIPT, formPostPage } from '../../views/pages.view.js';
+import { deviceDonePage } from '../../views/device.view.js';
 
 export const SESSION_COOKIE = 'gh_session';
 export const interactionCookie = (id: string) => `gh_i_${id}`;
@@ -109,6 +110,8 @@ export function sendErrorPage(reply: FastifyReply, status: number, title: string
 
 /** Delivers an authorization response to its (already verified) redirect URI. */
 export function sendAuthorizationResponse(reply: FastifyReply, r: AuthorizationResponse): FastifyReply {
+  // A request with a completion target (the device flow) has no redirect URI: its end is a page.
+  if (r.completed) return sendPage(reply, 200, deviceDonePage(r.completed));
   if (r.responseMode === 'form_post') {
     return pageHeaders(reply, { formTargets: [r.redirectUri], script: true }).code(200).send(formPostPage(r.redirectUri, r.params));
   }

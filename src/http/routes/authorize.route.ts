@@ -38,7 +38,8 @@ export function renderInteraction(c: Container, reply: FastifyReply, view: Inter
           logoUri: view.client.metadata['logo_uri'] as string | undefined,
           policyUri: view.client.metadata['policy_uri'] as string | undefined,
           tosUri: view.client.metadata['tos_uri'] as string | undefined,
-          redirectTarget: redirectTarget(request.redirectUri),
+          // A device authorization (src/device/) sends the browser nowhere: the page says which device gets access.
+          redirectTarget: request.completion ? undefined : redirectTarget(request.redirectUri),
           selfRegistered,
           userEmail: view.user?.email ?? '',
           scopes: view.scopes ?? [],

@@ -132,7 +132,7 @@ export function interactionRoutes(app: FastifyInstance, c: Container): void {
   app.post<WithId>('/oauth/interaction/:id/cancel', { schema: interactionSchemas.cancel }, async (request, reply) => {
     if (isCrossSitePost(request)) throw new InteractionInvalid('This form was submitted from another site.');
     const form = singleValued(request.body);
-    const response = c.authorize.cancel(request.params.id, request.cookies[interactionCookie(request.params.id)], form['csrf']);
+    const response = await c.authorize.cancel(request.params.id, request.cookies[interactionCookie(request.params.id)], form['csrf']);
     return sendAuthorizationResponse(finish(reply, request.params.id), response);
   });
 

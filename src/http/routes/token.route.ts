@@ -10,12 +10,14 @@ import { introspectSchema, parSchema, revokeSchema, tokenSchema } from '../schem
 
 const FORM = 'application/x-www-form-urlencoded';
 
-/** The token, PAR, introspection and revocation endpoints: form in, client authenticated, one service call, JSON out. */
-export function tokenRoutes(app: FastifyInstance, c: Container, cors: CorsGate): void {
+/**
+ * Client authentication as at the token endpoint (RFC 6749 §2.3), for every endpoint that authenticates clients
+ * the same way (token, PAR, introspection, revocation, device authorization): the form, the client, its certificate.
+ */
+export function clientAuthentication(c: Container, cors: CorsGate) {
   const issuer = c.config.server.issuer;
   const certificateOf = certificateSource(c.config.server);
-
-  const authenticate = async (request: FastifyRequest, reply: FastifyReply, path: string) => {
+  return async (request: FastifyRequest, reply: FastifyReply, path: string) => {
     if (!request.headers['content-type']?.toLowerCase().startsWith(FORM)) {
       throw new InvalidRequest(`the request body must be ${FORM}`);
     }
@@ -26,6 +28,11 @@ export function tokenRoutes(app: FastifyInstance, c: Container, cors: CorsGate):
     await cors.forClient(request, reply, client);
     return { client, params, certificate };
   };
+}
+
+/** The token, PAR, introspection and revocation endpoints: form in, client authenticated, one service call, JSON out. */
+export function tokenRoutes(app: FastifyInstance, c: Container, cors: CorsGate): void {
+  const authenticate = clientAuthentication(c, cors);
 
   app.post('/oauth/token', { schema: tokenSchema }, async (request, reply) => {
     const { client, params, certificate } = await authenticate(request, reply, '/oauth/token');

@@ -13,6 +13,8 @@ import { authorizationCodeGrant } from './authorization-code.grant.js';
 import { clientCredentialsGrant } from './client-credentials.grant.js';
 import { refreshTokenGrant } from './refresh-token.grant.js';
 import { tokenExchangeGrant } from './token-exchange.grant.js';
+import { deviceCodeGrant } from './device-code.grant.js';
+import type { DeviceAuthorizationStore } from '../../device/device-authorization.store.js';
 import type { OwnTokenVerifier } from '../../exchange/subject-token.js';
 
 export interface TokenResponse {
@@ -51,6 +53,8 @@ export interface GrantContext {
   rotatesRefreshTokens(client: Client): boolean;
   /** Verification of our own access and ID tokens (RFC 8693 subject and actor tokens). */
   ownTokens: OwnTokenVerifier;
+  /** RFC 8628 device authorizations (src/device/), when `auth.device.enabled`. */
+  devices?: Pick<DeviceAuthorizationStore, 'findByDeviceCode' | 'poll' | 'consume'> | undefined;
   /** Runs `fn` with stores bound to one transaction. */
   transaction<T>(fn: (stores: GrantStores) => Promise<T>): Promise<T>;
 }
@@ -82,5 +86,5 @@ export interface GrantHandler {
 }
 
 export const GRANT_HANDLERS = new Map<string, GrantHandler>(
-  [clientCredentialsGrant, authorizationCodeGrant, refreshTokenGrant, tokenExchangeGrant].map((h) => [h.grantType, h]),
+  [clientCredentialsGrant, authorizationCodeGrant, refreshTokenGrant, tokenExchangeGrant, deviceCodeGrant].map((h) => [h.grantType, h]),
 );
