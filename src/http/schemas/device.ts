@@ -18,7 +18,7 @@ const DeviceAuthorizationResponse = Type.Object(
 export const deviceAuthorizationSchema = documented({
   summary: 'Device authorization endpoint',
   description:
-    'RFC 8628 §3.1: a device asks for a device code and a user code. Client authentication as at the token endpoint (public clients send client_id); the client must be registered for urn:ietf:params:oauth:grant-type:device_code.',
+    'RFC 8628 §3.1: a device asks for a device code and a user code. Clients authenticate as at the token endpoint; public clients send client_id; the client must be registered for urn:ietf:params:oauth:grant-type:device_code.',
   tags: ['OAuth 2.1'],
   security: [{ clientSecretBasic: [] }, {}],
   consumes: [FORM],
