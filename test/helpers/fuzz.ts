@@ -17,7 +17,7 @@ export interface Route {
 }
 
 /** The browser context of src/http/server.ts; a new browser route must be added here (its HTML errors fail otherwise). */
-const BROWSER_PREFIXES = ['/oauth/authorize', '/oauth/interaction/', '/oauth/logout'];
+const BROWSER_PREFIXES = ['/oauth/authorize', '/oauth/interaction/', '/oauth/logout', '/device'];
 
 /** Parses fastify's `printRoutes({ commonPrefix: false })` tree: one node a line, four columns per depth. */
 export function parseRouteTree(tree: string): Route[] {
