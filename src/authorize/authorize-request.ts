@@ -4,7 +4,7 @@
  * else, whose failure is redirected to the verified redirect_uri with state and iss.
  */
 import { demandsUnmetAcr, parseClaimsRequest, type ClaimsRequest } from '../claims/claims-request.js';
-import type { Client } from '../clients/client.js';
+import { mayRequestResource, type Client } from '../clients/client.js';
 import { JARM_MODES, type JarmMode } from '../jarm/jarm.js';
 import type { OAuthError } from '../oauth/errors.js';
 import {
@@ -144,7 +144,7 @@ export function checkAuthorizationRequest(client: Client, redirectUri: string, p
   }
 
   const resource = p['resource'];
-  if (resource !== undefined && (!URL.canParse(resource) || resource.includes('#') || !client.resources.includes(resource))) {
+  if (resource !== undefined && !mayRequestResource(client, resource)) {
     fail(new InvalidRequest('the requested resource is not allowed for this client'));
   }
 

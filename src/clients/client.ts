@@ -127,3 +127,8 @@ export interface ClientSecret {
   /** Set when the secret was rotated out; it keeps working until then. */
   expiresAt: number | null;
 }
+
+/** RFC 8707 §2: `resource` is an absolute URI without fragment, and one this client registered. */
+export function mayRequestResource(client: Pick<Client, 'resources'>, resource: string): boolean {
+  return URL.canParse(resource) && !resource.includes('#') && client.resources.includes(resource);
+}

@@ -11,11 +11,16 @@ export const SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'] as con
 
 /** A trusted token-exchange issuer (src/exchange/trusted-issuers.ts), defaults applied. */
 export interface TrustedIssuerConfig {
+  /** The `iss` its tokens carry, exactly. */
   issuer: string;
   jwksUri: string;
+  /** Clients that may present its tokens as subject or actor tokens. */
   clients: string[];
+  /** The most its tokens may carry (the token's own `scope` is cut to these). */
   scopes: string[];
+  /** `user_identities.provider` through which its subjects map to local users. */
   provider: string;
+  /** The `aud` its tokens must name: this server's issuer unless set. */
   audience: string;
 }
 

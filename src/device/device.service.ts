@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import type { LoginThrottle } from '../accounts/login-throttle.js';
 import type { AuthorizationRequest } from '../authorize/authorize-request.js';
 import type { AuthorizeService, Outcome } from '../authorize/authorize.service.js';
-import type { Client } from '../clients/client.js';
+import { mayRequestResource, type Client } from '../clients/client.js';
 import type { Clock } from '../oauth/clock.js';
 import { InvalidRequest, InvalidScope, InvalidTarget, UnauthorizedClient } from '../oauth/errors.js';
 import { sha256 } from '../oauth/hash.js';
@@ -68,7 +68,7 @@ export class DeviceAuthorizationService {
     const scopes = grantScopes(parseScope(params['scope']), client.scopes);
     if (scopes.length === 0) throw new InvalidScope('scope is required');
     const resource = params['resource'];
-    if (resource !== undefined && (!URL.canParse(resource) || resource.includes('#') || !client.resources.includes(resource))) {
+    if (resource !== undefined && !mayRequestResource(client, resource)) {
       throw new InvalidTarget('the requested resource is not allowed for this client');
     }
     const now = this.deps.clock.now();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { newUserCode, normaliseUserCode, USER_CODE_ALPHABET } from './user-code.js';
 
 describe('user codes (RFC 8628 §6.1)', () => {
-  it('are XXXX-XXXX from the low-ambiguity alphabet', () => {
+  it('are two dash-joined groups of four from the low-ambiguity alphabet', () => {
     for (let i = 0; i < 200; i++) {
       const code = newUserCode();
       expect(code).toMatch(new RegExp(`^[${USER_CODE_ALPHABET}]{4}-[${USER_CODE_ALPHABET}]{4}$`));

@@ -1,6 +1,6 @@
 /**
  * RFC 8628 §6.1 user codes: 8 characters from 20 consonants (no vowels, so no words; no digits, so nothing
- * to confuse with letters), shown as XXXX-XXXX: 20^8 ≈ 2^34.6 codes. Input is compared in normalised form:
+ * to confuse with letters), shown as two groups of four joined by a dash (e.g. BCDF-GHJK): 20^8 ≈ 2^34.6 codes. Input is compared in normalised form:
  * spaces and dashes removed, upper case, so `bcdf ghjk` and `BCDF-GHJK` are the same code.
  */
 import { randomInt } from 'node:crypto';
@@ -8,7 +8,7 @@ import { randomInt } from 'node:crypto';
 export const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
 export const USER_CODE_LENGTH = 8;
 
-/** A fresh user code in its displayed form (XXXX-XXXX), from the CSPRNG without modulo bias. */
+/** A fresh user code in its displayed form (four letters, a dash, four letters), from the CSPRNG without modulo bias. */
 export function newUserCode(): string {
   let code = '';
   for (let i = 0; i < USER_CODE_LENGTH; i++) code += USER_CODE_ALPHABET[randomInt(USER_CODE_ALPHABET.length)];

@@ -13,20 +13,10 @@ import { decodeJwt, errors as joseErrors, jwtVerify } from 'jose';
 import type { OutboundFetcher } from '../outbound/outbound-fetch.js';
 import { RemoteKeySets } from '../outbound/remote-key-sets.js';
 import type { Clock } from '../oauth/clock.js';
+import type { TrustedIssuerConfig } from '../config/schema.js';
 
-export interface TrustedIssuer {
-  /** The `iss` its tokens carry, exactly. */
-  issuer: string;
-  jwksUri: string;
-  /** Clients that may present its tokens as subject or actor tokens. */
-  clients: string[];
-  /** The most its tokens may carry (the token's own `scope` is cut to these). */
-  scopes: string[];
-  /** `user_identities.provider` through which its subjects map to local users. */
-  provider: string;
-  /** The `aud` its tokens must name: this server's issuer unless set. */
-  audience: string;
-}
+/** An `auth.tokenExchange.trustedIssuers` entry, defaults applied (config/schema.ts). */
+export type TrustedIssuer = TrustedIssuerConfig;
 
 /** A verified token of a trusted issuer, with the policy that applies to it. */
 export interface TrustedJwt {

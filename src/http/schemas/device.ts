@@ -6,7 +6,7 @@ import { documented } from './documented.js';
 const DeviceAuthorizationResponse = Type.Object(
   {
     device_code: Type.String({ description: 'the code the device polls the token endpoint with' }),
-    user_code: Type.String({ description: 'the code the person enters at verification_uri, shown as XXXX-XXXX' }),
+    user_code: Type.String({ description: 'the code the person enters at verification_uri: two groups of four letters joined by a dash' }),
     verification_uri: Type.String(),
     verification_uri_complete: Type.String({ description: 'verification_uri with the user code pre-filled' }),
     expires_in: Type.Integer(),

@@ -1,3 +1,4 @@
+import { mayRequestResource } from '../../clients/client.js';
 import { InvalidTarget } from '../../oauth/errors.js';
 import { grantScopes, parseScope } from '../../oauth/scope.js';
 import { issueAccessToken } from '../access-token.js';
@@ -12,8 +13,7 @@ export const clientCredentialsGrant: GrantHandler = {
     const binding = proof?.certificate;
     const scopes = grantScopes(parseScope(params['scope']), client.scopes.filter((s) => s !== 'openid' && s !== 'offline_access'));
     const resource = params['resource'];
-    // RFC 8707 §2: an absolute URI without fragment, and one this client may ask for.
-    if (resource !== undefined && (!URL.canParse(resource) || resource.includes('#') || !client.resources.includes(resource))) {
+    if (resource !== undefined && !mayRequestResource(client, resource)) {
       throw new InvalidTarget('the requested resource is not allowed for this client');
     }
     const ttl = client.accessTokenTtl ?? ctx.config.accessTokenExpiry;
