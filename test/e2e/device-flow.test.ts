@@ -187,6 +187,24 @@ describe.each(DIALECTS)('device authorization grant (%s)', (dialect) => {
     expect((await poll(srv, tv, codes.device_code)).json['error']).toBe('slow_down');
   });
 
+  it.skipIf(skip)('concurrent polls of an approved code: exactly one gets tokens; a later replay revokes what it issued', async () => {
+    const codes = await authorizeDevice(srv, tv, 'openid offline_access');
+    expect((await enterAndDecide(new Browser(srv.url), codes.user_code, 'allow')).page).toContain('Device connected');
+    const polls = await Promise.all(Array.from({ length: 8 }, () => poll(srv, tv, codes.device_code)));
+    const won = polls.filter((p) => p.status === 200);
+    expect(won).toHaveLength(1);
+    for (const lost of polls.filter((p) => p.status !== 200)) {
+      expect(lost.status).toBe(400);
+      expect(lost.json['error']).toBe('invalid_grant');
+    }
+    // The losers were replays of a spent code: the grant is revoked, so the winner's tokens are dead too.
+    const { access_token: accessToken, refresh_token: refreshToken } = won[0]!.json as { access_token: string; refresh_token: string };
+    const refreshed = await postForm(`${srv.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: tv });
+    expect(refreshed.json['error']).toBe('invalid_grant');
+    const userinfo = await fetch(`${srv.url}/oauth/userinfo`, { headers: { authorization: `Bearer ${accessToken}` } });
+    expect(userinfo.status).toBe(401);
+  });
+
   it.skipIf(skip)('refuses a client without the grant, an unknown device code and another client\'s', async () => {
     const noGrant = await postForm(`${srv.url}/oauth/device_authorization`, { scope: 'openid' }, { authorization: basic('demo-client', DEMO_SECRET) });
     expect(noGrant.status).toBe(400);

@@ -4,11 +4,14 @@
  * unknown, another client's, or already used → invalid_grant. Approved → the tokens of the grant the consent
  * created, issued as for an authorization code (issue.ts), after one conditional statement spent the device
  * code (approved → consumed): of two concurrent polls exactly one gets tokens. The consumption commits on its
- * own (as the authorization code's does), so a device code can never be exchanged twice.
+ * own (as the authorization code's does), so a device code can never be exchanged twice. A device code used
+ * again after that is a replay: as for an authorization code (RFC 6749 §4.1.2), the grant it issued is revoked,
+ * since whoever holds a copy of the code may hold its tokens too.
  */
 import type { Client } from '../../clients/client.js';
 import { DEVICE_CODE_GRANT } from '../../device/device.service.js';
 import type { DeviceAuthorization } from '../../device/device-authorization.store.js';
+import { record, type AuditContext } from '../../audit/audit-event.js';
 import { AuthorizationPending, DeviceAccessDenied, ExpiredToken, InvalidGrant, InvalidRequest, SlowDown, UnsupportedGrantType } from '../../oauth/errors.js';
 import { sha256 } from '../../oauth/hash.js';
 import { bindsRefreshToken, issueUserTokens } from '../issue.js';
@@ -40,9 +43,19 @@ async function issue(ctx: GrantContext, client: Client, d: DeviceAuthorization, 
   });
 }
 
+async function revokeReplayed(ctx: GrantContext, grantId: string | null, request: AuditContext | undefined): Promise<InvalidGrant> {
+  if (!grantId) return new InvalidGrant('device code already used');
+  const now = ctx.clock.now();
+  await ctx.transaction(async (stores) => {
+    await stores.tokens.revokeGrant(grantId, now);
+    await record(stores.audit, now, { action: 'device_code.replay', outcome: 'failure', target: { type: 'grant', id: grantId } }, request);
+  });
+  return new InvalidGrant('device code already used; its grant was revoked');
+}
+
 export const deviceCodeGrant: GrantHandler = {
   grantType: DEVICE_CODE_GRANT,
-  async handle(ctx, client, params, _request, proof) {
+  async handle(ctx, client, params, request, proof) {
     const devices = ctx.devices;
     if (!devices) throw new UnsupportedGrantType(`grant_type ${DEVICE_CODE_GRANT} is not supported`);
     const deviceCode = params['device_code'];
@@ -51,7 +64,7 @@ export const deviceCodeGrant: GrantHandler = {
     const now = ctx.clock.now();
     const found = await devices.findByDeviceCode(hash);
     if (!found || found.clientId !== client.clientId) throw new InvalidGrant('unknown device code');
-    if (found.status === 'consumed') throw new InvalidGrant('device code already used');
+    if (found.status === 'consumed') throw await revokeReplayed(ctx, found.grantId, request);
     if (found.expiresAt <= now) throw new ExpiredToken('the device code has expired');
     if (found.status === 'denied') throw new DeviceAccessDenied('the user denied the request');
     if (found.status === 'pending') {
@@ -60,7 +73,7 @@ export const deviceCodeGrant: GrantHandler = {
       throw new AuthorizationPending('the user has not yet approved the request');
     }
     const consumed = await devices.consume(hash, client.clientId, now);
-    if (!consumed) throw new InvalidGrant('device code already used');
+    if (!consumed) throw await revokeReplayed(ctx, found.grantId, request);
     return issue(ctx, client, consumed, proof);
   },
 };
