@@ -27,7 +27,7 @@ import {
   type AuthorizationRequest,
 } from './authorize-request.js';
 import type { RequestObjectVerifier } from '../request-object/request-object.js';
-import type { AuthorizationCode, CodeStore, Grant } from './code.store.js';
+import type { AuthorizationCode, CodeStore, Grant, SignInWrites } from './code.store.js';
 import type { CompletionStore } from './completion.js';
 import { InteractionInvalid, MAX_SEALED_LENGTH, type Interaction, type InteractionSealer, type PendingLogin } from './interaction.js';
 import { chooserAccounts, type ChooserAccount } from './interaction-select.js';
@@ -342,15 +342,14 @@ export class AuthorizeService {
       ...(consent === 'allow' ? [auditEvent(now, consentEntry(userId, request.clientId, request.scopes), ctx)] : []),
     ];
     if (this.deps.codes.issueWithSignIn && consent !== 'deny' && !request.completion && !(await this.notRequestedSubject(request, userId))) {
-      const { code, grant, record } = this.codeFor(request, userId, signIn.session, grantId, lifetimes);
-      const issued = await this.deps.codes.issueWithSignIn(grant, record, {
+      const issued = await this.issueCode(request, userId, signIn.session, grantId, lifetimes, this.deps.codes, {
         userId,
         session: signIn.created && { insert: signIn.session, replaces: signIn.created.replaces?.id },
         consent: consent === 'allow' ? { scopes: request.scopes, at: now } : undefined,
         events,
       });
-      if (issued !== 'issued') throw new InteractionInvalid(issued === 'disabled' ? DISABLED : COMPLETED);
-      return buildResponse(request, { code }, this.deps.issuer, this.deps.jarm);
+      if (!issued) throw new InteractionInvalid(COMPLETED);
+      return issued;
     }
     return this.deps.transaction(async ({ consents, codes, sessions, users, audit, completions }) => {
       const user = signedIn ?? (await users.findById(userId));
@@ -393,7 +392,7 @@ export class AuthorizeService {
     if (wrongUser) return this.error(request, wrongUser);
     const response = request.completion
       ? await this.approveCompletion(request, user, session, id, lifetimes, completions)
-      : await this.issueCode(request, user, session, id, lifetimes, codes);
+      : await this.issueCode(request, user.id, session, id, lifetimes, codes);
     if (!response) throw new InteractionInvalid(COMPLETED);
     return response;
   }
@@ -448,17 +447,24 @@ export class AuthorizeService {
     return approved ? { redirectUri: '', responseMode: 'query', params: {}, completed: 'approved' } : undefined;
   }
 
-  /** Creates the grant `grantId` and its code; undefined when that grant already exists. */
+  /**
+   * Creates the grant `grantId` and its code; undefined when that grant already exists. Where the store can
+   * (PostgreSQL, outside a transaction) that is one statement, with `writes` and guarded by the user being
+   * enabled; otherwise `codes` is the completing transaction's (or makes its own) and `writes` were made in it.
+   */
   private async issueCode(
     request: AuthorizationRequest,
-    user: User,
+    userId: string,
     session: BrowserSession,
     grantId: string,
     lifetimes: Lifetimes,
     codes: CodeStore,
+    writes: SignInWrites = { userId, events: [] },
   ): Promise<AuthorizationResponse | undefined> {
-    const { code, grant, record } = this.codeFor(request, user.id, session, grantId, lifetimes);
-    return (await codes.issue(grant, record)) ? buildResponse(request, { code }, this.deps.issuer, this.deps.jarm) : undefined;
+    const { code, grant, record } = this.codeFor(request, userId, session, grantId, lifetimes);
+    const issued = codes.issueWithSignIn ? await codes.issueWithSignIn(grant, record, writes) : (await codes.issue(grant, record)) ? 'issued' : 'taken';
+    if (issued === 'disabled') throw new InteractionInvalid(DISABLED);
+    return issued === 'issued' ? buildResponse(request, { code }, this.deps.issuer, this.deps.jarm) : undefined;
   }
 
   /** A fresh code for `request` and the grant `grantId` it belongs to; only the code's sha256 is stored. */
