@@ -4,8 +4,9 @@
 //   node bench/postgres.mjs [--ops 40] [--duration 5] [--connections 16] [--no-nodes] [--out file.json]
 //
 // 1. Statements per operation, counted in the pg driver (bench/count-statements.mjs, preloaded into the server):
-//    client_credentials, introspection, refresh and the code flow, each run --ops times one after another
-//    after a warm-up, counted from the driver's own tally before and after. BEGIN/COMMIT are counted apart.
+//    client_credentials, introspection, refresh, the code flow and an authorization with a session and consent
+//    (the code at once), each run --ops times one after another after a warm-up, counted from the driver's own
+//    tally before and after. BEGIN/COMMIT are counted apart.
 // 2. Throughput of one node against two nodes on one PostgreSQL with Redis (`redis.url`: shared limits), in the
 //    same run: the shared load generator against one node, then two generators against two nodes at once.
 //    Nothing is pinned here: two nodes need both cores, which they share with PostgreSQL, Redis and the load.
@@ -79,14 +80,17 @@ async function post(url, form, headers = {}) {
   return body;
 }
 
-async function codeFlow(target, base) {
-  const browser = new Browser(base);
-  const verifier = randomBytes(32).toString('base64url');
-  const q = new URLSearchParams({
+function authorizeQuery(target, verifier, extra = target.flow_extra_params) {
+  return new URLSearchParams({
     response_type: 'code', client_id: target.public_client.client_id, redirect_uri: target.public_client.redirect_uri,
     scope: target.flow_scope, state: randomBytes(8).toString('hex'), nonce: randomBytes(8).toString('hex'),
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256', ...target.flow_extra_params,
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256', ...extra,
   });
+}
+
+async function codeFlow(target, base, browser = new Browser(base)) {
+  const verifier = randomBytes(32).toString('base64url');
+  const q = authorizeQuery(target, verifier);
   let res = await browser.request(`/oauth/authorize?${q}`);
   res = await browser.submit(await res.text(), target.login);
   if (res.status === 200) res = await browser.submit(await res.text());
@@ -112,7 +116,8 @@ async function statementsPerOperation(target) {
   const base = node.url;
   const cc = () => post(`${base}/oauth/token`, { grant_type: 'client_credentials', scope: target.scope, resource: target.jwt_resource }, { authorization: basic(target.cc_basic.client_id, target.cc_basic.client_secret) });
   const sample = (await cc()).access_token;
-  let refreshToken = (await codeFlow(target, base)).refresh_token;
+  const signedIn = new Browser(base);
+  let refreshToken = (await codeFlow(target, base, signedIn)).refresh_token;
   const operations = {
     client_credentials: cc,
     introspection: () => post(`${base}/oauth/introspect`, { token: sample }, { authorization: basic(target.cc_basic.client_id, target.cc_basic.client_secret) }),
@@ -121,6 +126,10 @@ async function statementsPerOperation(target) {
       refreshToken = t.refresh_token;
     },
     'code flow (4 requests)': () => codeFlow(target, base),
+    'authorization with a session and consent (1 request, no token)': async () => {
+      const res = await signedIn.request(`/oauth/authorize?${authorizeQuery(target, randomBytes(32).toString('base64url'), {})}`);
+      if (!new URL(res.headers.get('location') ?? 'x:').searchParams.get('code')) throw new Error(`no code: ${res.status}`);
+    },
   };
   const result = {};
   for (const [name, op] of Object.entries(operations)) {

@@ -6,7 +6,7 @@
 import { claimsBeyondScopes } from '../claims/claims-request.js';
 import { randomUUID } from 'node:crypto';
 import type { AccountService } from '../accounts/account.service.js';
-import { record, type AuditContext } from '../audit/audit-event.js';
+import { auditEvent, record, type AuditContext } from '../audit/audit-event.js';
 import type { AuditStore } from '../audit/audit.store.js';
 import type { User, UserStore } from '../accounts/user.store.js';
 import type { Client } from '../clients/client.js';
@@ -27,7 +27,7 @@ import {
   type AuthorizationRequest,
 } from './authorize-request.js';
 import type { RequestObjectVerifier } from '../request-object/request-object.js';
-import type { CodeStore } from './code.store.js';
+import type { AuthorizationCode, CodeStore, Grant, SignInWrites } from './code.store.js';
 import type { CompletionStore } from './completion.js';
 import { InteractionInvalid, MAX_SEALED_LENGTH, type Interaction, type InteractionSealer, type PendingLogin } from './interaction.js';
 import { chooserAccounts, type ChooserAccount } from './interaction-select.js';
@@ -279,7 +279,7 @@ export class AuthorizeService {
     const prompt = interaction.request.prompt;
     if (!prompt.includes('select_account') || prompt.includes('login')) throw new InteractionInvalid('This sign-in request asks you to sign in.');
     const user = await this.deps.accounts.find(chosen.userId);
-    if (!user || user.disabledAt !== null) throw new InteractionInvalid('This account is disabled.');
+    if (!user || user.disabledAt !== null) throw new InteractionInvalid(DISABLED);
     let request = interaction.request;
     if (request.maxAge !== undefined && this.deps.clock.now() - chosen.authTime > request.maxAge) {
       return { kind: 'interact', view: await this.view('login', interaction, client, undefined) };
@@ -318,10 +318,11 @@ export class AuthorizeService {
   }
 
   /**
-   * Completes an interaction in one transaction: the new session (if the login happened here), then on allow
-   * the consent, the grant (whose id is the interaction's, so a replay finds it taken) and the code. The user
-   * is read inside it (unless the login just read it), so an account disabled meanwhile gets nothing. A login
-   * passed in as `signedIn` and a consent given are recorded in the same transaction.
+   * Completes an interaction as one atomic unit: the new session (if the login happened here), then on allow
+   * the consent, the grant (whose id is the interaction's, so a replay finds it taken) and the code, with the
+   * audit events of a login passed in as `signedIn` and of a consent given. The user is checked within it, so
+   * an account disabled meanwhile gets nothing. Where the store can (PostgreSQL) a code is issued in one
+   * statement; a denial, a completion target and a refused subject take the transaction.
    */
   private async complete(
     interaction: Interaction,
@@ -334,24 +335,36 @@ export class AuthorizeService {
     // Inside the transaction only its own stores may be touched (SQLite has one connection), so read first.
     const lifetimes = await this.lifetimes(request.clientId);
     const now = this.deps.clock.now();
+    const grantId = request.pushedId ?? interaction.id;
+    const userId = signIn.session.userId;
+    const events = [
+      ...(signedIn ? [auditEvent(now, signInEntry(signedIn, request.clientId), ctx)] : []),
+      ...(consent === 'allow' ? [auditEvent(now, consentEntry(userId, request.clientId, request.scopes), ctx)] : []),
+    ];
+    if (this.deps.codes.issueWithSignIn && consent !== 'deny' && !request.completion && !(await this.notRequestedSubject(request, userId))) {
+      const issued = await this.issueCode(request, userId, signIn.session, grantId, lifetimes, this.deps.codes, {
+        userId,
+        session: signIn.created && { insert: signIn.session, replaces: signIn.created.replaces?.id },
+        consent: consent === 'allow' ? { scopes: request.scopes, at: now } : undefined,
+        events,
+      });
+      if (!issued) throw new InteractionInvalid(COMPLETED);
+      return issued;
+    }
     return this.deps.transaction(async ({ consents, codes, sessions, users, audit, completions }) => {
-      const user = signedIn ?? (await users.findById(signIn.session.userId));
-      if (!user || user.disabledAt !== null) throw new InteractionInvalid('This account is disabled.');
+      const user = signedIn ?? (await users.findById(userId));
+      if (!user || user.disabledAt !== null) throw new InteractionInvalid(DISABLED);
       if (signIn.created) {
         if (signIn.created.replaces) await sessions.delete(signIn.created.replaces.id);
         await sessions.insert(signIn.session);
       }
-      if (signedIn) await record(audit, now, signInEntry(user, request.clientId), ctx);
+      for (const event of events) await audit.append(event);
       if (consent === 'deny') {
         if (request.completion) await completions.deny(request.completion.id, now);
         return this.fail(request, new AccessDenied('the user denied the request')).response;
       }
-      if (consent === 'allow') {
-        await recordConsent(consents, user.id, request.clientId, request.scopes, now);
-        const entry = { action: 'consent.granted', actor: { type: 'user' as const, id: user.id }, target: { type: 'client', id: request.clientId } };
-        await record(audit, now, { ...entry, detail: { scope: request.scopes } }, ctx);
-      }
-      return this.completeOnce(request.pushedId ?? interaction.id, request, user, signIn.session, lifetimes, codes, completions);
+      if (consent === 'allow') await recordConsent(consents, user.id, request.clientId, request.scopes, now);
+      return this.completeOnce(grantId, request, user, signIn.session, lifetimes, codes, completions);
     });
   }
 
@@ -375,12 +388,12 @@ export class AuthorizeService {
     codes: CodeStore,
     completions?: CompletionStore,
   ) {
-    const wrongUser = await this.notRequestedSubject(request, user);
+    const wrongUser = await this.notRequestedSubject(request, user.id);
     if (wrongUser) return this.error(request, wrongUser);
     const response = request.completion
       ? await this.approveCompletion(request, user, session, id, lifetimes, completions)
-      : await this.issueCode(request, user, session, id, lifetimes, codes);
-    if (!response) throw new InteractionInvalid('This sign-in request was already completed.');
+      : await this.issueCode(request, user.id, session, id, lifetimes, codes);
+    if (!response) throw new InteractionInvalid(COMPLETED);
     return response;
   }
 
@@ -434,53 +447,65 @@ export class AuthorizeService {
     return approved ? { redirectUri: '', responseMode: 'query', params: {}, completed: 'approved' } : undefined;
   }
 
-  /** Creates the grant `grantId` and its code; undefined when that grant already exists. */
+  /**
+   * Creates the grant `grantId` and its code; undefined when that grant already exists. Where the store can
+   * (PostgreSQL, outside a transaction) that is one statement, with `writes` and guarded by the user being
+   * enabled; otherwise `codes` is the completing transaction's (or makes its own) and `writes` were made in it.
+   */
   private async issueCode(
     request: AuthorizationRequest,
-    user: User,
+    userId: string,
     session: BrowserSession,
     grantId: string,
     lifetimes: Lifetimes,
     codes: CodeStore,
+    writes: SignInWrites = { userId, events: [] },
   ): Promise<AuthorizationResponse | undefined> {
+    const { code, grant, record } = this.codeFor(request, userId, session, grantId, lifetimes);
+    const issued = codes.issueWithSignIn ? await codes.issueWithSignIn(grant, record, writes) : (await codes.issue(grant, record)) ? 'issued' : 'taken';
+    if (issued === 'disabled') throw new InteractionInvalid(DISABLED);
+    return issued === 'issued' ? buildResponse(request, { code }, this.deps.issuer, this.deps.jarm) : undefined;
+  }
+
+  /** A fresh code for `request` and the grant `grantId` it belongs to; only the code's sha256 is stored. */
+  private codeFor(request: AuthorizationRequest, userId: string, session: BrowserSession, grantId: string, lifetimes: Lifetimes) {
     const now = this.deps.clock.now();
     const code = randomToken(32);
     const claimsJson = request.claims ? JSON.stringify(request.claims) : null;
-    const issued = await codes.issue(
-      { id: grantId, clientId: request.clientId, userId: user.id, scope: request.scopes.join(' '), createdAt: now, expiresAt: now + lifetimes.grant, revokedAt: null, claims: claimsJson },
-      {
-        codeHash: sha256(code),
-        grantId,
-        clientId: request.clientId,
-        userId: user.id,
-        redirectUri: request.redirectUri,
-        scope: request.scopes.join(' '),
-        resource: request.resource ?? null,
-        nonce: request.nonce ?? null,
-        codeChallenge: request.codeChallenge ?? null,
-        codeChallengeMethod: request.codeChallenge ? 'S256' : null,
-        authTime: session.authTime,
-        sid: session.sid,
-        amr: JSON.stringify(session.amr),
-        claims: claimsJson,
-        createdAt: now,
-        expiresAt: now + lifetimes.code,
-        consumedAt: null,
-        dpopJkt: this.deps.dpopEnabled ? (request.dpopJkt ?? null) : null,
-      },
-    );
-    return issued ? buildResponse(request, { code }, this.deps.issuer, this.deps.jarm) : undefined;
+    const scope = request.scopes.join(' ');
+    const grant: Grant = { id: grantId, clientId: request.clientId, userId, scope, createdAt: now, expiresAt: now + lifetimes.grant, revokedAt: null, claims: claimsJson };
+    const record: AuthorizationCode = {
+      codeHash: sha256(code),
+      grantId,
+      clientId: request.clientId,
+      userId,
+      redirectUri: request.redirectUri,
+      scope,
+      resource: request.resource ?? null,
+      nonce: request.nonce ?? null,
+      codeChallenge: request.codeChallenge ?? null,
+      codeChallengeMethod: request.codeChallenge ? 'S256' : null,
+      authTime: session.authTime,
+      sid: session.sid,
+      amr: JSON.stringify(session.amr),
+      claims: claimsJson,
+      createdAt: now,
+      expiresAt: now + lifetimes.code,
+      consumedAt: null,
+      dpopJkt: this.deps.dpopEnabled ? (request.dpopJkt ?? null) : null,
+    };
+    return { code, grant, record };
   }
 
   /**
    * OpenID Connect Core §5.5.1: when the id_token member asks for `sub` with a value, only that End-User may
    * get a positive response; anyone else ends in login_required (prompt=none) or access_denied.
    */
-  private async notRequestedSubject(request: AuthorizationRequest, user: User): Promise<OAuthError | undefined> {
+  private async notRequestedSubject(request: AuthorizationRequest, userId: string): Promise<OAuthError | undefined> {
     const wanted = request.claims?.id_token?.['sub']?.value;
     if (wanted === undefined) return undefined;
     const client = await this.deps.clients.find(request.clientId);
-    const sub = client && this.deps.subjects ? this.deps.subjects.subjectFor(client, user.id) : user.id;
+    const sub = client && this.deps.subjects ? this.deps.subjects.subjectFor(client, userId) : userId;
     if (wanted === sub) return undefined;
     return request.prompt.includes('none') ? new LoginRequired('the signed-in user is not the requested subject') : new AccessDenied('the signed-in user is not the requested subject');
   }
@@ -493,6 +518,14 @@ export class AuthorizeService {
     if (target.completion) return { redirectUri: '', responseMode: 'query', params: { error: err.error, error_description: err.description }, completed: 'refused' };
     return buildResponse(target, { error: err.error, error_description: err.description }, this.deps.issuer, this.deps.jarm);
   }
+}
+
+const DISABLED = 'This account is disabled.';
+const COMPLETED = 'This sign-in request was already completed.';
+
+/** A consent given on the consent page: the user acts, for the client. */
+function consentEntry(userId: string, clientId: string, scopes: readonly string[]) {
+  return { action: 'consent.granted', actor: { type: 'user' as const, id: userId }, target: { type: 'client', id: clientId }, detail: { scope: scopes } };
 }
 
 /** A password sign-in: the user acts, for the client the interaction belongs to. */

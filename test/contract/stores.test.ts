@@ -128,6 +128,48 @@ describe.each(DIALECTS)('store contract (%s)', (dialect) => {
     expect(await s.tokens.findRefreshToken('rt')).toBeUndefined();
   });
 
+  it.skipIf(skip || dialect !== 'postgres')('codes (PostgreSQL): a sign-in completes in one statement, all of it or nothing', async () => {
+    const c = sampleClient();
+    await s.clients.insert(c);
+    const userId = randomUUID();
+    await s.users.insert({ id: userId, email: `${userId}@x.test`, emailVerified: false, givenName: null, familyName: null, name: null, passwordHash: null, disabledAt: null, createdAt: NOW, updatedAt: NOW });
+    const session = (id: string) => ({ id, secretHash: `h-${id}`, userId, sid: `sid-${id}`, authTime: NOW, amr: ['pwd'], createdAt: NOW, lastSeenAt: NOW, expiresAt: NOW + 3600 });
+    const event = (id: string) => ({ id, at: NOW, actorType: 'user' as const, actorId: userId, action: 'consent.granted', targetType: 'client', targetId: c.clientId, projectId: null, outcome: 'success' as const, requestId: null, ip: null, userAgent: null, detail: { scope: ['openid', 'email'] } });
+    const grant = (id: string) => ({ id, clientId: c.clientId, userId, scope: 'openid email', createdAt: NOW, expiresAt: NOW + 100, revokedAt: null, claims: null });
+    const code = (codeHash: string, grantId: string, sid: string) => ({ codeHash, grantId, clientId: c.clientId, userId, redirectUri: 'https://app.example.com/cb', scope: 'openid email', resource: null, nonce: null, codeChallenge: 'c', codeChallengeMethod: 'S256', authTime: NOW, sid, amr: '["pwd"]', claims: null, createdAt: NOW, expiresAt: NOW + 60, consumedAt: null });
+    const complete = (grantId: string, sessionId: string, replaces?: string) =>
+      s.codes.issueWithSignIn!(grant(grantId), code(`code-${sessionId}`, grantId, `sid-${sessionId}`), {
+        userId,
+        session: { insert: session(sessionId), replaces },
+        consent: { scopes: ['openid', 'email'], at: NOW + 1 },
+        events: [event(`ev-${sessionId}`)],
+      });
+    const count = async (table: 'grants' | 'authorization_codes' | 'browser_sessions' | 'session_clients' | 'audit_events') =>
+      Number((await t.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    await s.consents.save({ userId, clientId: c.clientId, scopes: ['profile', 'openid'], createdAt: NOW, updatedAt: NOW });
+    await s.sessions.insert(session('old'));
+
+    expect(await complete('g-1', 'new', 'old')).toBe('issued');
+    expect(await s.sessions.find('old')).toBeUndefined();
+    expect((await s.sessions.find('new'))?.amr).toEqual(['pwd']);
+    expect(await s.consents.find(userId, c.clientId)).toMatchObject({ scopes: ['profile', 'openid', 'email'], createdAt: NOW, updatedAt: NOW + 1 });
+    expect((await s.codes.consume('code-new', NOW))).toMatchObject({ code: { grantId: 'g-1', sid: 'sid-new' } });
+    expect(await s.audit.list({ limit: 10 })).toEqual([event('ev-new')]);
+    expect(await count('session_clients')).toBe(1);
+    const written = { grants: 1, codes: 1, sessions: 1, sessionClients: 1, events: 1 };
+    const counts = async () => ({ grants: await count('grants'), codes: await count('authorization_codes'), sessions: await count('browser_sessions'), sessionClients: await count('session_clients'), events: await count('audit_events') });
+
+    // The same grant id again (a replayed interaction), even concurrently: nothing at all is written.
+    expect(await Promise.all(['r1', 'r2', 'r3'].map((id) => complete('g-1', id, 'new')))).toEqual(['taken', 'taken', 'taken']);
+    expect(await counts()).toEqual(written);
+    expect(await s.sessions.find('new')).toBeDefined();
+
+    // A disabled account: nothing either, and a fresh grant id does not help.
+    await s.users.update(userId, { disabledAt: NOW, updatedAt: NOW });
+    expect(await complete('g-2', 'late')).toBe('disabled');
+    expect(await counts()).toEqual(written);
+  });
+
   it.skipIf(skip)('registration tokens: uses are spent atomically, expiry honoured', async () => {
     await s.registrationTokens.insert({ tokenHash: 'two', usesRemaining: 2, createdAt: NOW, expiresAt: NOW + 10 });
     await s.registrationTokens.insert({ tokenHash: 'any', usesRemaining: null, createdAt: NOW, expiresAt: null });

@@ -1,9 +1,21 @@
-import type { SessionStore } from '../../sessions/session.store.js';
+import type { BrowserSession, SessionStore } from '../../sessions/session.store.js';
 import type { ConsentStore } from '../../grants/consent.store.js';
 import type { Executor } from '../stores.js';
 import { placeholderRow, prepared } from '../prepared.js';
 
-const SESSION_COLUMNS = ['id', 'secret_hash', 'user_id', 'sid', 'auth_time', 'amr', 'created_at', 'last_seen_at', 'expires_at'] as const;
+export const SESSION_COLUMNS = ['id', 'secret_hash', 'user_id', 'sid', 'auth_time', 'amr', 'created_at', 'last_seen_at', 'expires_at'] as const;
+/** A session as its row, keyed by SESSION_COLUMNS (also written by the one-statement completion, code.kysely.ts). */
+export const sessionRow = (s: BrowserSession) => ({
+  id: s.id,
+  secret_hash: s.secretHash,
+  user_id: s.userId,
+  sid: s.sid,
+  auth_time: s.authTime,
+  amr: JSON.stringify(s.amr),
+  created_at: s.createdAt,
+  last_seen_at: s.lastSeenAt,
+  expires_at: s.expiresAt,
+});
 /** Parameters: SESSION_COLUMNS in order. */
 const INSERT_SESSION = (db: Executor) => db.insertInto('browser_sessions').values(placeholderRow(SESSION_COLUMNS));
 const FIND_SESSION = (db: Executor) => db.selectFrom('browser_sessions').selectAll().where('id', '=', '');
@@ -23,7 +35,8 @@ export function kyselySessionStore(db: Executor): SessionStore {
   const find = prepared(db, FIND_SESSION);
   return {
     async insert(s) {
-      await insert(s.id, s.secretHash, s.userId, s.sid, s.authTime, JSON.stringify(s.amr), s.createdAt, s.lastSeenAt, s.expiresAt);
+      const row = sessionRow(s);
+      await insert(...SESSION_COLUMNS.map((c) => row[c]));
     },
     async find(id) {
       const [r] = await find(id);
